@@ -34,6 +34,15 @@ def require_or_skip(condition: bool, reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def static_files_without_manifest(settings):
+    """Pages render without `collectstatic`: the manifest exists only in deployments."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient
