@@ -18,8 +18,8 @@ install: $(VENV)/.installed
 
 # Local secrets for the embedded default; a deployment sets SECRET_KEY in its environment instead.
 .env:
-	@printf 'SECRET_KEY=%s\nDEBUG=true\n' "$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')" > .env
-	@echo "Wrote .env with a fresh SECRET_KEY and DEBUG=true"
+	@python3 -c 'import base64, os, secrets; print(f"SECRET_KEY={secrets.token_urlsafe(50)}\nDEBUG=true\nAGREEMENT_SIGNING_KEY={base64.b64encode(os.urandom(32)).decode()}")' > .env
+	@echo "Wrote .env with fresh keys and DEBUG=true"
 
 run: install .env
 	$(PY) manage.py migrate --noinput

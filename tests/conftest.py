@@ -1,3 +1,4 @@
+import base64
 import os
 import shutil
 import subprocess
@@ -15,6 +16,7 @@ from tests.factories import ApiKeyFactory, EnterpriseFactory, MembershipFactory,
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"
+TEST_SIGNING_KEY = base64.b64encode(os.urandom(32)).decode()
 
 
 def pytest_configure(config):
@@ -41,6 +43,13 @@ def static_files_without_manifest(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def agreement_signing_key(settings):
+    """A signing key of the test run's own when the environment gives none."""
+    if not settings.AGREEMENT_SIGNING_KEY:
+        settings.AGREEMENT_SIGNING_KEY = TEST_SIGNING_KEY
 
 
 @pytest.fixture

@@ -1,11 +1,14 @@
+import itertools
+
 import factory
 from django.contrib.auth.models import Group
 
 from hub.core.models import User
 from hub.enterprises.models import ApiKey, Enterprise, Membership
-from hub.enterprises.services import api_key_create
+from hub.enterprises.services import api_key_create, enterprise_register, membership_create
 
 PASSWORD = "correct-horse-battery"
+_numbers = itertools.count(1)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -23,6 +26,10 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.groups.add(Group.objects.get_or_create(name=role)[0])
 
 
+def officer(role="customs_onboarding_officer", **kwargs):
+    return UserFactory(customs_roles=[role], **kwargs)
+
+
 class EnterpriseFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Enterprise
@@ -31,14 +38,24 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     country = "CN"
     status = Enterprise.Status.APPROVED
 
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return enterprise_register(identifiers=kwargs.pop("identifiers", {}), **kwargs)
+
 
 class MembershipFactory(factory.django.DjangoModelFactory):
+    """Made through the service, so that the role's object permissions are granted."""
+
     class Meta:
         model = Membership
 
     user = factory.SubFactory(UserFactory)
     enterprise = factory.SubFactory(EnterpriseFactory)
     role = "submitter"
+
+    @classmethod
+    def _create(cls, model_class, **kwargs):
+        return membership_create(**kwargs)
 
 
 class ApiKeyFactory(factory.django.DjangoModelFactory):
@@ -57,3 +74,36 @@ class ApiKeyFactory(factory.django.DjangoModelFactory):
         api_key, plaintext = api_key_create(name=name, enterprise=enterprise, kind=kind)
         api_key.plaintext = plaintext
         return api_key
+
+
+def agreement_text():
+    """The published text, publishing one when a flushed database has none."""
+    from hub.agreements.selectors import agreement_text_current
+    from hub.agreements.services import agreement_text_publish
+
+    return agreement_text_current() or agreement_text_publish(
+        actor=None,
+        version=f"test.{next(_numbers)}",
+        title="Test agreement",
+        purposes="Cross-validation of declarations.",
+        enterprise_obligations="Share true data.",
+        customs_obligations="Use it only for the purposes.",
+        security_commitments="Encrypted.",
+        benefits="Visibility and fewer inspections.",
+        retention_months=60,
+    )
+
+
+def active_agreement(enterprise, admin, scope=(), channels=("api", "excel")):
+    """An agreement drafted and signed by `admin`, countersigned by an onboarding officer."""
+    from hub.agreements.services import agreement_countersign, agreement_draft, agreement_sign
+
+    agreement = agreement_draft(
+        enterprise=enterprise,
+        text=agreement_text(),
+        scope=list(scope),
+        channels=list(channels),
+        actor=admin,
+    )
+    agreement_sign(agreement=agreement, actor=admin)
+    return agreement_countersign(agreement=agreement, actor=officer())

@@ -1,18 +1,40 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from hub.core.roles import CustomsRole, customs_roles_of, has_customs_role
+from hub.core.roles import CustomsRole, customs_roles_of, has_customs_role, is_customs_staff
 
-# (url name, label, who may use it). Each page adds its entry here when it is built.
+
+def _my_enterprise(user):
+    from hub.enterprises.selectors import membership_list
+
+    membership = membership_list(visible_to=user).order_by("created_at").first()
+    return reverse("enterprise-detail", args=[membership.enterprise_id]) if membership else None
+
+
+def _if(condition, url_name):
+    return lambda user: reverse(url_name) if condition(user) else None
+
+
+# (label, where it leads for this user or None when the user may not use it). Each page adds its
+# entry here when it is built.
 NAVIGATION = [
-    ("home", _("Home"), lambda user: True),
+    (_("Home"), _if(lambda user: True, "home")),
+    (_("My enterprise"), _my_enterprise),
+    (_("Enterprises"), _if(is_customs_staff, "enterprise-list")),
+    (_("Agreements"), _if(lambda user: True, "agreement-list")),
     (
-        "audit-event-list",
-        _("Audit trail"),
-        lambda user: has_customs_role(user, CustomsRole.AUDITOR),
+        _("Agreement texts"),
+        _if(
+            lambda user: has_customs_role(user, CustomsRole.ONBOARDING_OFFICER),
+            "agreement-text-list",
+        ),
     ),
-    ("admin:index", _("Administration"), lambda user: user.is_staff),
-    ("api-docs", _("API documentation"), lambda user: True),
+    (
+        _("Audit trail"),
+        _if(lambda user: has_customs_role(user, CustomsRole.AUDITOR), "audit-event-list"),
+    ),
+    (_("Administration"), _if(lambda user: user.is_staff, "admin:index")),
+    (_("API documentation"), _if(lambda user: True, "api-docs")),
 ]
 
 
@@ -20,12 +42,12 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": []}
-    current = request.resolver_match.view_name if request.resolver_match else ""
+    items = []
+    for label, destination in NAVIGATION:
+        url = destination(user)
+        if url:
+            items.append({"label": label, "url": url, "current": url == request.path})
     return {
-        "nav_items": [
-            {"label": label, "url": reverse(name), "current": name == current}
-            for name, label, may_use in NAVIGATION
-            if may_use(user)
-        ],
+        "nav_items": items,
         "customs_roles": [CustomsRole(role).label for role in sorted(customs_roles_of(user))],
     }

@@ -20,7 +20,7 @@ class EnterpriseRole(models.TextChoices):
 
 def customs_roles_of(user) -> set[str]:
     """The customs roles a user holds, cached on the user object for the request."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or user.pk is None:  # API clients hold no customs roles
         return set()
     cached = getattr(user, "_customs_roles", None)
     if cached is None:

@@ -7,11 +7,11 @@ from django.db import DatabaseError, connection, transaction
 
 from hub.core.audit import audit_chain_seal, audit_chain_verify, audit_record
 from hub.core.models import AuditEvent
-from tests.factories import EnterpriseFactory
+from hub.enterprises.models import Enterprise
 
 
 def record_events(count):
-    enterprise = EnterpriseFactory()
+    enterprise = Enterprise.objects.create(legal_name="Audited Co.", country="CN")
     for n in range(count):
         audit_record(
             action="tests.something_happened",

@@ -47,13 +47,24 @@ def nav_labels(response):
 def test_the_navigation_shows_an_auditor_the_audit_trail(client, auditor):
     client.force_login(auditor)
 
-    assert nav_labels(client.get("/")) == ["Home", "Audit trail", "API documentation"]
+    assert nav_labels(client.get("/")) == [
+        "Home",
+        "Enterprises",
+        "Agreements",
+        "Audit trail",
+        "API documentation",
+    ]
 
 
 def test_the_navigation_hides_the_audit_trail_from_an_enterprise_member(client, enterprise_admin):
     client.force_login(enterprise_admin)
 
-    assert nav_labels(client.get("/")) == ["Home", "API documentation"]
+    assert nav_labels(client.get("/")) == [
+        "Home",
+        "My enterprise",
+        "Agreements",
+        "API documentation",
+    ]
 
 
 def test_the_audit_trail_page_is_refused_to_people_without_the_auditor_role(

@@ -3,14 +3,35 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from hub.agreements.models import Agreement, Channel
+from hub.agreements.selectors import agreement_text_current
+from hub.agreements.services import agreement_countersign, agreement_draft, agreement_sign
 from hub.core.models import User
 from hub.core.roles import CustomsRole, EnterpriseRole
-from hub.enterprises.models import ApiKey, Enterprise
-from hub.enterprises.services import api_key_create, enterprise_create, membership_create
+from hub.enterprises.models import ApiKey, Enterprise, TradeRole
+from hub.enterprises.services import api_key_create, enterprise_register, membership_create
 
 DEMO_PASSWORD = "demo-hub-2026"  # noqa: S105 - printed on purpose, refused outside DEBUG
-DEMO_ENTERPRISE = "Demo Precision Instruments (Shanghai) Co., Ltd."
 DEMO_KEY_NAME = "Demo ERP integration"
+DEMO_ENTERPRISE = {
+    "legal_name": "Demo Precision Instruments (Shanghai) Co., Ltd.",
+    "country": "CN",
+    "address": "88 Jiangchang Road, Jing'an District, Shanghai 200436",
+    "identifiers": {"uscc": "91310115MA1K3PQ2XL", "customs_code": "3122440123"},
+    "trade_roles": [TradeRole.IMPORTER],
+    "contact_name": "Li Na",
+    "contact_email": "customs@demo-instruments.example",
+}
+PENDING_ENTERPRISE = {
+    "legal_name": "Harbour Cold Chain Pharma Trading Co., Ltd.",
+    "country": "CN",
+    "address": "1200 Gangcheng Road, Pudong, Shanghai",
+    "identifiers": {"uscc": "91440300708461136T"},
+    "trade_roles": [TradeRole.IMPORTER, TradeRole.EXPORTER],
+    "contact_name": "Sun Mei",
+    "contact_email": "trade@harbour-pharma.example",
+}
+DEMO_SCOPE: list[str] = []
 
 DEMO_PEOPLE = [
     ("trader.admin", "Li Na", None, EnterpriseRole.ADMIN),
@@ -23,7 +44,7 @@ DEMO_PEOPLE = [
 
 
 class Command(BaseCommand):
-    help = "Load the demo enterprise, people and a fresh ERP API key (development only)."
+    help = "Load the demo enterprises, people, an active agreement and a fresh ERP API key."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -31,12 +52,9 @@ class Command(BaseCommand):
             raise CommandError(
                 "Demo data is for development only: it is refused unless DEBUG=true."
             )
-        enterprise = Enterprise.objects.filter(legal_name=DEMO_ENTERPRISE).first()
-        if enterprise is None:
-            enterprise = enterprise_create(
-                legal_name=DEMO_ENTERPRISE, country="CN", status=Enterprise.Status.APPROVED
-            )
-        rows = []
+        enterprise = self._enterprise(DEMO_ENTERPRISE, status=Enterprise.Status.APPROVED)
+        self._enterprise(PENDING_ENTERPRISE, status=Enterprise.Status.PENDING)
+        people, rows = {}, []
         for username, display_name, customs_role, enterprise_role in DEMO_PEOPLE:
             user, created = User.objects.get_or_create(
                 username=username, defaults={"display_name": display_name}
@@ -50,21 +68,34 @@ class Command(BaseCommand):
             else:
                 if not user.memberships.filter(enterprise=enterprise).exists():
                     membership_create(enterprise=enterprise, user=user, role=enterprise_role)
-                role_label = f"{enterprise_role.label}, {DEMO_ENTERPRISE}"
+                role_label = f"{enterprise_role.label}, {enterprise.legal_name}"
+            people[username] = user
             rows.append((username, role_label))
 
+        if not enterprise.agreements.filter(status__in=Agreement.IN_FORCE).exists():
+            agreement = agreement_draft(
+                enterprise=enterprise,
+                text=agreement_text_current(),
+                scope=DEMO_SCOPE,
+                channels=[Channel.API, Channel.EXCEL],
+                actor=people["trader.admin"],
+            )
+            agreement_sign(agreement=agreement, actor=people["trader.admin"])
+            agreement_countersign(agreement=agreement, actor=people["officer.onboarding"])
+
         # A key is shown only once, so every run replaces the demo key with a new one.
-        for old_key in ApiKey.objects.filter(
-            enterprise=enterprise, name=DEMO_KEY_NAME, revoked_at__isnull=True
-        ):
-            old_key.delete()
+        ApiKey.objects.filter(enterprise=enterprise, name=DEMO_KEY_NAME).delete()
         _, plaintext = api_key_create(name=DEMO_KEY_NAME, enterprise=enterprise)
 
         width = max(len(username) for username, _ in rows)
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for username, role_label in rows:
             self.stdout.write(f"  {username.ljust(width)}  {role_label}")
-        self.stdout.write(f"\nDemo ERP API key for {DEMO_ENTERPRISE}:\n  {plaintext}")
+        self.stdout.write(f"\nDemo ERP API key for {enterprise.legal_name}:\n  {plaintext}")
         self.stdout.write(
             f"  curl -H 'Authorization: Api-Key {plaintext}' http://127.0.0.1:8000/api/v1/whoami\n"
         )
+
+    def _enterprise(self, details, status):
+        existing = Enterprise.objects.filter(legal_name=details["legal_name"]).first()
+        return existing or enterprise_register(**details, status=status)

@@ -1,0 +1,255 @@
+"""Every URL of the hub against every persona: the status each gets, and nothing of enterprise A
+ever shown to enterprise B. A URL without an entry here fails, so a new endpoint cannot ship
+without deciding who may use it."""
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from hub.enterprises.services import invitation_create
+from tests.factories import (
+    ApiKeyFactory,
+    EnterpriseFactory,
+    MembershipFactory,
+    UserFactory,
+    active_agreement,
+    officer,
+)
+
+PERSONAS = [
+    "anonymous",
+    "a_admin",
+    "a_submitter",
+    "a_viewer",
+    "b_admin",
+    "onboarding",
+    "risk",
+    "analyst",
+    "auditor",
+    "a_erp_key",
+    "g2g_key",
+]
+A_MEMBERS = {"a_admin", "a_submitter", "a_viewer"}
+CUSTOMS = {"onboarding", "risk", "analyst", "auditor"}
+PEOPLE = A_MEMBERS | CUSTOMS | {"b_admin"}
+KEYS = {"a_erp_key", "g2g_key"}
+A_USCC = "91310115MA1K3PQ2XL"
+
+
+def expect(default, **overrides):
+    """Statuses per persona: `default` for everyone, with overrides by persona or by group
+    (`members`, `customs`, `people`, `keys`)."""
+    groups = {"members": A_MEMBERS, "customs": CUSTOMS, "people": PEOPLE, "keys": KEYS}
+    statuses = dict.fromkeys(PERSONAS, default)
+    for name in ("people", "members", "customs", "keys"):  # broad groups first
+        if name in overrides:
+            statuses.update(dict.fromkeys(groups[name], overrides.pop(name)))
+    statuses.update(overrides)
+    return statuses
+
+
+# A page behind login: anonymous visitors and machine keys (no session) are sent to log in.
+def page(**overrides):
+    return expect(302, **overrides)
+
+
+# An API endpoint: no credentials is 401.
+def api(**overrides):
+    return expect(401, **overrides)
+
+
+A_PAGE = page(members=200, customs=200, b_admin=404)
+A_ADMIN_ACTION = page(a_admin=302, a_submitter=403, a_viewer=403, b_admin=404, customs=403)
+ONBOARDING_ACTION = page(people=403, onboarding=302)
+
+MATRIX = {
+    # url name: (kwargs from the world, {method: statuses})
+    "home": (None, {"get": page(people=200)}),
+    "healthz": (None, {"get": expect(200)}),
+    "login": (None, {"get": expect(200, people=302)}),
+    "logout": (None, {"post": expect(302)}),
+    "set_language": (None, {"post": expect(302)}),
+    "admin:index": (None, {"get": expect(302)}),
+    "api-schema": (None, {"get": expect(200)}),
+    "api-docs": (None, {"get": expect(200)}),
+    "audit-event-list": (None, {"get": page(people=403, auditor=200)}),
+    "enterprise-register": (None, {"get": expect(200, members=302, b_admin=302)}),
+    "enterprise-list": (None, {"get": page(people=403, customs=200)}),
+    "enterprise-detail": ("enterprise", {"get": A_PAGE}),
+    "enterprise-decide": ("enterprise", {"post": ONBOARDING_ACTION}),
+    "enterprise-rating": ("enterprise", {"post": ONBOARDING_ACTION}),
+    "invitation-create": ("enterprise", {"post": A_ADMIN_ACTION}),
+    "membership-update": ("membership", {"post": A_ADMIN_ACTION}),
+    "api-key-create": ("enterprise", {"post": A_ADMIN_ACTION}),
+    "api-key-revoke": ("api_key", {"post": A_ADMIN_ACTION}),
+    "invitation-accept": ("invitation", {"get": expect(200)}),
+    "agreement-list": (None, {"get": page(people=200)}),
+    "agreement-text-list": (
+        None,
+        {"get": page(people=200), "post": page(people=403, onboarding=200)},
+    ),
+    "agreement-draft": (
+        "enterprise_pk",
+        {"get": page(a_admin=200, a_submitter=403, a_viewer=403, b_admin=404, customs=403)},
+    ),
+    "agreement-detail": ("agreement", {"get": A_PAGE}),
+    "agreement-verify": ("agreement", {"get": A_PAGE}),
+    # The agreement is active: it can be suspended or ended, not signed again.
+    "agreement-sign": ("agreement", {"post": page(people=403, b_admin=404)}),
+    "agreement-countersign": ("agreement", {"post": page(people=403, b_admin=404)}),
+    "agreement-resume": ("agreement", {"post": page(people=403, b_admin=404)}),
+    "agreement-suspend": (
+        "agreement",
+        {"post": page(people=403, b_admin=404, a_admin=302, onboarding=302)},
+    ),
+    "agreement-terminate": (
+        "agreement",
+        {"post": page(people=403, b_admin=404, a_admin=302, onboarding=302)},
+    ),
+    "api-whoami": (None, {"get": api(people=200, keys=200)}),
+    "api-enterprise-list": (
+        None,
+        {
+            "get": api(people=200, keys=200),
+            "post": api(people=403, keys=403, onboarding=400, g2g_key=400),
+        },
+    ),
+    "api-enterprise-detail": (
+        "enterprise",
+        {"get": api(members=200, customs=200, keys=200, b_admin=404)},
+    ),
+    "api-enterprise-decide": ("enterprise", {"post": api(people=403, keys=403, onboarding=400)}),
+    "api-enterprise-rating": (
+        "enterprise",
+        {"post": api(people=403, keys=403, onboarding=400, g2g_key=400)},
+    ),
+    "api-agreement-list": (None, {"get": api(people=200, keys=200)}),
+    "api-agreement-detail": (
+        "agreement",
+        {"get": api(members=200, customs=200, keys=200, b_admin=404)},
+    ),
+    "api-agreement-verification": (
+        "agreement",
+        {"get": api(members=200, customs=200, keys=200, b_admin=404)},
+    ),
+    "api-signing-key": (None, {"get": expect(200)}),
+}
+
+
+# Whoever holds an invitation link is meant to see which enterprise invites them: the token in the
+# URL is the authorization, so the page may name enterprise A to anyone who has it.
+BEARER_TOKEN_URLS = {"invitation-accept"}
+
+
+def url_names(patterns=None, namespace=""):
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+# The admin site is one entry: Django's own views, all behind is_staff.
+ALL_URLS = sorted({"admin:index" if name.startswith("admin:") else name for name in url_names()})
+
+
+def test_every_url_of_the_hub_has_an_entry_in_the_matrix():
+    assert sorted(set(ALL_URLS) - set(MATRIX)) == []
+    assert sorted(set(MATRIX) - set(ALL_URLS)) == []  # no entry for a URL that is gone
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    """Enterprise A with a member in each role, an active agreement and a key; enterprise B with
+    its admin; an officer of each customs role; the customs system's key. Built once and rolled
+    back at the end; each test runs in a savepoint inside it."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        a = EnterpriseFactory(
+            legal_name="Alpha Secret Optics Co., Ltd.", identifiers={"uscc": A_USCC}
+        )
+        b = EnterpriseFactory(legal_name="Beta Rival Trading Co., Ltd.")
+        people = {
+            "a_admin": MembershipFactory(enterprise=a, role="admin").user,
+            "a_submitter": MembershipFactory(enterprise=a, role="submitter").user,
+            "a_viewer": MembershipFactory(enterprise=a, role="viewer").user,
+            "b_admin": MembershipFactory(enterprise=b, role="admin").user,
+            "onboarding": officer("customs_onboarding_officer"),
+            "risk": officer("customs_risk_officer"),
+            "analyst": officer("customs_analyst"),
+            "auditor": officer("customs_auditor"),
+        }
+        _, token = invitation_create(
+            enterprise=a, email="x@example.com", role="viewer", actor=people["a_admin"]
+        )
+        erp_key = ApiKeyFactory(enterprise=a)
+        world = {
+            "people": people,
+            "keys": {
+                "a_erp_key": erp_key.plaintext,
+                "g2g_key": ApiKeyFactory(enterprise=None, kind="g2g").plaintext,
+            },
+            "kwargs": {
+                "enterprise": {"pk": a.pk},
+                "enterprise_pk": {"enterprise_pk": a.pk},
+                "agreement": {"pk": active_agreement(a, people["a_admin"]).pk},
+                "membership": {
+                    "pk": a.pk,
+                    "membership_pk": a.memberships.get(user=people["a_viewer"]).pk,
+                },
+                "api_key": {"pk": a.pk, "key_pk": erp_key.pk},
+                "invitation": {"token": token},
+            },
+            "unused": UserFactory(),
+        }
+        yield world
+        transaction.set_rollback(True)
+        outer.__exit__(None, None, None)
+
+
+def client_for(persona, world):
+    client = Client()
+    if persona in world["people"]:
+        client.force_login(world["people"][persona])
+    elif persona in world["keys"]:
+        client.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {world['keys'][persona]}"
+    return client
+
+
+CASES = [
+    (name, method, persona)
+    for name in ALL_URLS
+    for method in (MATRIX[name][1] if name in MATRIX else {"get": None})
+    for persona in PERSONAS
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "method", "persona"), CASES)
+def test_who_may_use_each_url(world, name, method, persona):
+    from django.urls import reverse
+
+    assert name in MATRIX, f"{name} has no entry in the authorization matrix"
+    kwargs_key, methods = MATRIX[name]
+    url = reverse(name, kwargs=world["kwargs"][kwargs_key] if kwargs_key else None)
+    client = client_for(persona, world)
+
+    if method == "get":
+        response = client.get(url)
+    else:
+        response = client.post(
+            url,
+            data="{}" if url.startswith("/api/") else {},
+            **({"content_type": "application/json"} if url.startswith("/api/") else {}),
+        )
+
+    assert response.status_code == methods[method][persona], (
+        f"{method.upper()} {url} as {persona}: {response.status_code}"
+    )
+    if persona == "b_admin" and response.status_code == 200 and name not in BEARER_TOKEN_URLS:
+        body = response.content.decode()
+        assert "Alpha Secret Optics" not in body
+        assert A_USCC not in body
