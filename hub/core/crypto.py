@@ -1,0 +1,106 @@
+"""Encryption at rest for the fields the catalogue marks confidential.
+
+Keys come from FIELD_ENCRYPTION_KEYS, a comma-separated ring of `<key id>:<32 bytes, base64>`;
+the first key encrypts, every key decrypts, so a key is rotated by putting a new one first and
+running `manage.py rotate_keys`. A value is stored as `enc1:<key id>:<base64 of nonce+ciphertext>`,
+AES-256-GCM, with the column's name as associated data so that a ciphertext copied into another
+column does not decrypt.
+"""
+
+import base64
+import os
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+PREFIX = "enc1"
+NONCE_BYTES = 12
+
+
+class DecryptionError(Exception):
+    pass
+
+
+@lru_cache(maxsize=8)
+def _ring(configured: str) -> tuple[str, dict[str, AESGCM]]:
+    keys: dict[str, AESGCM] = {}
+    active = ""
+    for entry in filter(None, (part.strip() for part in configured.split(","))):
+        key_id, _, encoded = entry.partition(":")
+        try:
+            raw = base64.b64decode(encoded, validate=True)
+        except ValueError:
+            raw = b""
+        if not key_id or len(raw) != 32:
+            raise ImproperlyConfigured(
+                "FIELD_ENCRYPTION_KEYS entries are '<key id>:<32 random bytes in base64>', "
+                "separated by commas, the key that encrypts first."
+            )
+        keys[key_id] = AESGCM(raw)
+        active = active or key_id
+    if not keys:
+        raise ImproperlyConfigured("Set FIELD_ENCRYPTION_KEYS to store confidential fields.")
+    return active, keys
+
+
+def key_ring() -> tuple[str, dict[str, AESGCM]]:
+    return _ring(settings.FIELD_ENCRYPTION_KEYS)
+
+
+def encrypt(plaintext: str, *, context: str) -> str:
+    active, keys = key_ring()
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = keys[active].encrypt(nonce, plaintext.encode(), context.encode())
+    return f"{PREFIX}:{active}:{base64.b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(token: str, *, context: str) -> str:
+    try:
+        prefix, key_id, encoded = token.split(":", 2)
+        if prefix != PREFIX:
+            raise ValueError
+        blob = base64.b64decode(encoded)
+        cipher = key_ring()[1][key_id]
+        return cipher.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], context.encode()).decode()
+    except KeyError as error:
+        raise DecryptionError(f"no key {error} in FIELD_ENCRYPTION_KEYS") from None
+    except (ValueError, InvalidTag) as error:
+        raise DecryptionError(f"not a valid ciphertext for {context}") from error
+
+
+def key_id_of(token: str) -> str:
+    return token.split(":", 2)[1]
+
+
+class EncryptedTextField(models.TextField):
+    """A text column stored encrypted. It cannot be filtered on: match on a blind index instead."""
+
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        self.encryption_context = f"{cls._meta.label_lower}.{name}"
+
+    def from_db_value(self, value, expression, connection):
+        if value is None or value == "":
+            return value
+        return decrypt(value, context=self.encryption_context)
+
+    def get_prep_value(self, value):
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return encrypt(value, context=self.encryption_context)
+
+
+def encrypted_fields() -> list[tuple[type[models.Model], list[EncryptedTextField]]]:
+    from django.apps import apps
+
+    found = []
+    for model in apps.get_models():
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        if fields:
+            found.append((model, fields))
+    return found
