@@ -49,6 +49,9 @@ INSTALLED_APPS = [
     "django_structlog",
     "hub.core",
     "hub.enterprises",
+    "hub.catalogue",
+    "hub.agreements",
+    "hub.submissions",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +157,8 @@ STORAGES = {
 # Bodies above this size are refused with 413 before they are read.
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=16 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# Requests per API key (or person), e.g. "3000/min"; 429 with Retry-After beyond it.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="3000/min")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -180,6 +185,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# --- Keys ------------------------------------------------------------------------------------
+# Ed25519 private key (32 bytes, base64) that signs agreement records.
+AGREEMENT_SIGNING_KEY = env.str("AGREEMENT_SIGNING_KEY", default="")
+# AES-GCM key ring for confidential fields: "<key id>:<32 bytes base64>,...", the first encrypts.
+FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default="")
+
+# --- Cache: shared by every web process when Redis is configured (rate limits live here) ---
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("REDIS_URL"),
+    }
+    if env.str("REDIS_URL", default="")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
 
 # --- Jobs -----------------------------------------------------------------------------------

@@ -4,11 +4,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from hub.agreements import urls as agreements_urls
 from hub.core import views as core_views
 from hub.core.urls import api_urlpatterns as core_api
+from hub.enterprises import urls as enterprises_urls
+from hub.submissions import urls as submissions_urls
 
 api_v1 = [
     *core_api,
+    *enterprises_urls.api_urlpatterns,
+    *agreements_urls.api_urlpatterns,
+    *submissions_urls.api_urlpatterns,
 ]
 
 urlpatterns = [
@@ -24,6 +30,8 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include(enterprises_urls.urlpatterns)),
+    path("", include(agreements_urls.urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -46,10 +46,23 @@ def static_files_without_manifest(settings):
 
 
 @pytest.fixture(autouse=True)
-def agreement_signing_key(settings):
-    """A signing key of the test run's own when the environment gives none."""
+def keys_of_the_test_run(settings):
+    """Signing and encryption keys of the test run's own when the environment gives none."""
     if not settings.AGREEMENT_SIGNING_KEY:
         settings.AGREEMENT_SIGNING_KEY = TEST_SIGNING_KEY
+    if not settings.FIELD_ENCRYPTION_KEYS:
+        settings.FIELD_ENCRYPTION_KEYS = f"test:{TEST_SIGNING_KEY}"
+
+
+@pytest.fixture(autouse=True)
+def empty_local_cache():
+    """Rate-limit counters from one test must not leak into the next (Redis keys are per key
+    prefix, which no two tests share)."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if isinstance(caches["default"], LocMemCache):
+        caches["default"].clear()
 
 
 @pytest.fixture

@@ -107,3 +107,33 @@ def active_agreement(enterprise, admin, scope=(), channels=("api", "excel")):
     )
     agreement_sign(agreement=agreement, actor=admin)
     return agreement_countersign(agreement=agreement, actor=officer())
+
+
+def consignment_document(reference="PO-2026-0001", lines=3, **overrides):
+    """A valid canonical consignment with the required minimum and `lines` lines."""
+    document = {
+        "reference": reference,
+        "transport_document_number": "COSU6312458790",
+        "transport_mode": "1",
+        "port_of_loading": "DEHAM",
+        "port_of_discharge": "CNSHA",
+        "estimated_arrival": "2026-12-02T08:00:00+08:00",
+        "invoice_number": f"INV-{reference}",
+        "invoice_date": "2026-11-03",
+        "currency": "EUR",
+        "seller": {"name": "Rhein Präzisionstechnik GmbH", "country": "DE"},
+        "lines": [
+            {
+                "line_number": number,
+                "material_number": f"MAT-{number:05d}",
+                "description": f"Precision bearing type {number}",
+                "quantity": "120.000",
+                "unit": "PCE",
+                "line_value": f"{1000 + number}.50",
+                "origin_country": "DE",
+            }
+            for number in range(1, lines + 1)
+        ],
+    }
+    document.update(overrides)
+    return document

@@ -8,12 +8,14 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from hub.enterprises.services import invitation_create
+from hub.submissions.services import consignment_ingest
 from tests.factories import (
     ApiKeyFactory,
     EnterpriseFactory,
     MembershipFactory,
     UserFactory,
     active_agreement,
+    consignment_document,
     officer,
 )
 
@@ -134,6 +136,16 @@ MATRIX = {
         {"get": api(members=200, customs=200, keys=200, b_admin=404)},
     ),
     "api-signing-key": (None, {"get": expect(200)}),
+    "api-scope": (None, {"get": api(people=403, g2g_key=403, a_erp_key=200)}),
+    "api-consignment-create": (None, {"post": api(people=403, g2g_key=403, a_erp_key=400)}),
+    "api-consignment-batch": (None, {"post": api(people=403, g2g_key=403, a_erp_key=400)}),
+    "api-consignment-detail": (
+        "consignment",
+        {
+            "get": api(members=200, customs=200, keys=200, b_admin=404),
+            "put": api(people=403, g2g_key=403, a_erp_key=400),
+        },
+    ),
 }
 
 
@@ -186,6 +198,13 @@ def world(django_db_setup, django_db_blocker):
             enterprise=a, email="x@example.com", role="viewer", actor=people["a_admin"]
         )
         erp_key = ApiKeyFactory(enterprise=a)
+        agreement = active_agreement(a, people["a_admin"])
+        consignment_ingest(
+            enterprise_id=a.pk,
+            documents=[consignment_document("A-SECRET-1")],
+            channel="api",
+            actor=people["a_admin"],
+        )
         world = {
             "people": people,
             "keys": {
@@ -195,7 +214,8 @@ def world(django_db_setup, django_db_blocker):
             "kwargs": {
                 "enterprise": {"pk": a.pk},
                 "enterprise_pk": {"enterprise_pk": a.pk},
-                "agreement": {"pk": active_agreement(a, people["a_admin"]).pk},
+                "agreement": {"pk": agreement.pk},
+                "consignment": {"reference": "A-SECRET-1"},
                 "membership": {
                     "pk": a.pk,
                     "membership_pk": a.memberships.get(user=people["a_viewer"]).pk,
@@ -229,7 +249,9 @@ CASES = [
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "method", "persona"), CASES)
-def test_who_may_use_each_url(world, name, method, persona):
+def test_who_may_use_each_url(world, name, method, persona, settings):
+    # Who may call /healthz is asked here; what it reports of Redis and workers, in test_health.
+    settings.JOBS_IN_PROCESS = True
     from django.urls import reverse
 
     assert name in MATRIX, f"{name} has no entry in the authorization matrix"
@@ -239,12 +261,10 @@ def test_who_may_use_each_url(world, name, method, persona):
 
     if method == "get":
         response = client.get(url)
+    elif url.startswith("/api/"):
+        response = getattr(client, method)(url, data="{}", content_type="application/json")
     else:
-        response = client.post(
-            url,
-            data="{}" if url.startswith("/api/") else {},
-            **({"content_type": "application/json"} if url.startswith("/api/") else {}),
-        )
+        response = client.post(url, data={})
 
     assert response.status_code == methods[method][persona], (
         f"{method.upper()} {url} as {persona}: {response.status_code}"
@@ -253,3 +273,4 @@ def test_who_may_use_each_url(world, name, method, persona):
         body = response.content.decode()
         assert "Alpha Secret Optics" not in body
         assert A_USCC not in body
+        assert "A-SECRET-1" not in body

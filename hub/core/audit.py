@@ -19,6 +19,11 @@ def audit_record(*, action: str, actor=None, obj=None, enterprise_id=None, data=
 
     `actor` is a user, an API key (anything with `audit_label`), or None for the system itself.
     """
+    return audit_record_many(action=action, actor=actor, entries=[(obj, enterprise_id, data)])[0]
+
+
+def audit_record_many(*, action: str, actor, entries) -> list[AuditEvent]:
+    """Append one event per (object, enterprise id, data) entry in a single INSERT."""
     from hub.core.outbox import outbox_enqueue
     from hub.core.tasks import audit_seal_task
 
@@ -29,18 +34,22 @@ def audit_record(*, action: str, actor=None, obj=None, enterprise_id=None, data=
         actor_label = getattr(actor, "audit_label", str(actor))
     else:
         actor_label = "system"
-    event = AuditEvent.objects.create(
-        action=action,
-        actor_user=actor_user,
-        actor_label=actor_label,
-        enterprise_id=enterprise_id,
-        object_type=obj._meta.label_lower if obj is not None else "",
-        object_id=str(obj.pk) if obj is not None else "",
-        data=data or {},
-        request_id=structlog.contextvars.get_contextvars().get("request_id", ""),
+    request_id = structlog.contextvars.get_contextvars().get("request_id", "")
+    events = AuditEvent.objects.bulk_create(
+        AuditEvent(
+            action=action,
+            actor_user=actor_user,
+            actor_label=actor_label,
+            enterprise_id=enterprise_id,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            data=data or {},
+            request_id=request_id,
+        )
+        for obj, enterprise_id, data in entries
     )
     outbox_enqueue(audit_seal_task, dedupe_key="audit.seal")
-    return event
+    return events
 
 
 def audit_event_hash(event: AuditEvent) -> str:

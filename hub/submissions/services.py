@@ -1,0 +1,361 @@
+"""The one write path for shared data: every channel (API push, Excel upload, connectors) turns its
+input into canonical documents and calls `consignment_ingest`."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hub.agreements.models import Agreement
+from hub.agreements.selectors import agreement_in_force
+from hub.catalogue.validation import validate_consignment
+from hub.core.audit import audit_record_many
+from hub.submissions.models import (
+    Consignment,
+    ConsignmentLine,
+    ConsignmentParty,
+    ConsignmentRevision,
+)
+from hub.submissions.normalize import PARTY_ROLES, document_normalize
+
+MAX_BATCH = 1000
+
+
+class IngestRefused(Exception):
+    """Nothing may be shared now: no agreement in force, or not through this channel."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class ItemResult:
+    index: int
+    reference: str | None
+    status: str  # accepted, unchanged or refused
+    revision: ConsignmentRevision | None = None
+    errors: list[dict] = field(default_factory=list)
+
+
+def canonical_json(document) -> str:
+    return json.dumps(
+        document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+
+
+def agreement_for_submission(*, enterprise_id: int, channel: str) -> Agreement:
+    """The active agreement the data will arrive under, or IngestRefused saying why not."""
+    agreement = agreement_in_force(enterprise_id=enterprise_id)
+    if agreement is None:
+        raise IngestRefused(
+            "no_active_agreement",
+            _(
+                "Your enterprise has no data-sharing agreement in force (it may have been "
+                "terminated), so nothing can be shared. An enterprise admin can sign a new one on "
+                "the hub."
+            ),
+        )
+    if agreement.status == Agreement.Status.SUSPENDED:
+        raise IngestRefused(
+            "agreement_suspended",
+            _(
+                "Your data-sharing agreement is suspended (%(reason)s); sharing resumes when it is "
+                "resumed."
+            )
+            % {"reason": agreement.suspension_reason},
+        )
+    if channel not in agreement.channels:
+        raise IngestRefused(
+            "channel_not_agreed",
+            _(
+                "Your agreement does not cover sharing through %(channel)s; an enterprise admin "
+                "can add it with a new agreement version."
+            )
+            % {"channel": channel},
+        )
+    return agreement
+
+
+def _line_number_errors(document) -> list[dict]:
+    seen: dict[int, int] = {}
+    errors = []
+    for index, line in enumerate(document.get("lines") or []):
+        number = line.get("line_number") if isinstance(line, dict) else None
+        if isinstance(number, int) and number in seen:
+            errors.append(
+                {
+                    "path": f"/lines/{index}/line_number",
+                    "code": "duplicate",
+                    "message": _(
+                        "Line number %(number)s is used twice (lines %(first)s and "
+                        "%(second)s); give every line its own number."
+                    )
+                    % {"number": number, "first": seen[number], "second": index},
+                }
+            )
+        seen.setdefault(number, index)
+    return errors
+
+
+def consignment_validate(document, *, scope) -> tuple[dict, list[dict]]:
+    """The normalized document and every error in it (empty when it can be stored)."""
+    normalized = document_normalize(document)
+    errors = validate_consignment(normalized, scope)
+    if not errors:
+        errors = _line_number_errors(normalized)
+    return normalized, errors
+
+
+def _decimal_or_none(value):
+    return Decimal(value) if value not in (None, "") else None
+
+
+def _revision_for(
+    document: dict,
+    *,
+    consignment,
+    number,
+    agreement,
+    channel,
+    source_format,
+    received_at,
+    submitted_by,
+    original: str,
+    sha256: str,
+) -> ConsignmentRevision:
+    arrival = datetime.fromisoformat(document["estimated_arrival"])
+    hours = Decimal((arrival - received_at).total_seconds() / 3600).quantize(Decimal("0.01"))
+    return ConsignmentRevision(
+        consignment=consignment,
+        number=number,
+        agreement=agreement,
+        channel=channel,
+        source_format=source_format,
+        received_at=received_at,
+        hours_before_arrival=hours,
+        payload_sha256=sha256,
+        submitted_by=submitted_by,
+        document=original,
+        transport_document_number=document["transport_document_number"],
+        transport_mode=document["transport_mode"],
+        port_of_loading=document["port_of_loading"],
+        port_of_discharge=document["port_of_discharge"],
+        estimated_arrival=arrival,
+        departure_date=date.fromisoformat(document["departure_date"])
+        if document.get("departure_date")
+        else None,
+        vessel_or_flight=document.get("vessel_or_flight", ""),
+        voyage_number=document.get("voyage_number", ""),
+        containers=document.get("containers", []),
+        invoice_number=document["invoice_number"],
+        invoice_date=date.fromisoformat(document["invoice_date"]),
+        currency=document["currency"],
+        invoice_total=document.get("invoice_total", ""),
+        incoterms=document.get("incoterms", ""),
+        contract_number=document.get("contract_number", ""),
+        contract_date=date.fromisoformat(document["contract_date"])
+        if document.get("contract_date")
+        else None,
+    )
+
+
+def _children_for(revision: ConsignmentRevision, document: dict):
+    lines = [
+        ConsignmentLine(
+            revision=revision,
+            line_number=line["line_number"],
+            material_number=line["material_number"],
+            description=line["description"],
+            quantity=Decimal(line["quantity"]),
+            unit=line["unit"],
+            line_value=line["line_value"],
+            origin_country=line["origin_country"],
+            hs_code=line.get("hs_code", ""),
+            net_weight_kg=_decimal_or_none(line.get("net_weight_kg")),
+            gross_weight_kg=_decimal_or_none(line.get("gross_weight_kg")),
+            unit_price=line.get("unit_price", ""),
+            packages=line.get("packages"),
+        )
+        for line in document["lines"]
+    ]
+    parties = [
+        ConsignmentParty(
+            revision=revision,
+            role=role,
+            name=document[role]["name"],
+            country=document[role]["country"],
+            address=document[role].get("address", ""),
+            tax_id=document[role].get("tax_id", ""),
+        )
+        for role in PARTY_ROLES
+        if role in document
+    ]
+    return lines, parties
+
+
+def consignment_ingest(
+    *,
+    enterprise_id: int,
+    documents: list,
+    channel: str,
+    actor,
+    source_format: str = "json",
+    received_at: datetime | None = None,
+) -> list[ItemResult]:
+    """Validate and store consignments; each document gets a result, and the valid ones are
+    stored even when others are refused. Raises IngestRefused when nothing may be shared.
+
+    A document whose reference is new creates a consignment; one whose reference exists is an
+    amendment and adds a revision; one identical to the current revision changes nothing."""
+    agreement = agreement_for_submission(enterprise_id=enterprise_id, channel=channel)
+    received_at = received_at or timezone.now()
+    results: list[ItemResult] = []
+    valid: list[tuple[ItemResult, dict, str, str]] = []
+    first_index_of: dict[str, int] = {}
+    for index, document in enumerate(documents):
+        normalized, errors = consignment_validate(document, scope=agreement.scope)
+        reference = normalized.get("reference") if isinstance(normalized, dict) else None
+        if not errors and reference in first_index_of:
+            errors = [
+                {
+                    "path": "/reference",
+                    "code": "duplicate",
+                    "message": _(
+                        "The reference %(reference)s is also item %(first)s of this batch; send an "
+                        "amendment in a later request."
+                    )
+                    % {"reference": reference, "first": first_index_of[reference]},
+                }
+            ]
+        result = ItemResult(
+            index=index,
+            reference=reference if isinstance(reference, str) else None,
+            status="refused" if errors else "accepted",
+            errors=errors,
+        )
+        results.append(result)
+        if not errors:
+            first_index_of[reference] = index
+            original = canonical_json(document)
+            valid.append(
+                (result, normalized, original, hashlib.sha256(original.encode()).hexdigest())
+            )
+    if valid:
+        _store(
+            valid,
+            agreement=agreement,
+            channel=channel,
+            source_format=source_format,
+            received_at=received_at,
+            actor=actor,
+        )
+    return results
+
+
+@transaction.atomic
+def _store(valid, *, agreement, channel, source_format, received_at, actor) -> None:
+    enterprise_id = agreement.enterprise_id
+    references = [item[1]["reference"] for item in valid]
+    # Creating the missing rows first and then locking them all serializes concurrent
+    # submissions of one reference, so that revision numbers never collide.
+    Consignment.objects.bulk_create(
+        [
+            Consignment(
+                enterprise_id=enterprise_id,
+                reference=normalized["reference"],
+                transport_document_number=normalized["transport_document_number"],
+                invoice_number=normalized["invoice_number"],
+                estimated_arrival=datetime.fromisoformat(normalized["estimated_arrival"]),
+            )
+            for _result, normalized, _original, _sha256 in valid
+        ],
+        ignore_conflicts=True,
+    )
+    consignments = {
+        consignment.reference: consignment
+        for consignment in Consignment.objects.select_for_update(of=("self",))
+        .select_related("current_revision")
+        .filter(enterprise_id=enterprise_id, reference__in=references)
+    }
+    submitted_by = actor.get_username()
+    revisions, stored = [], []
+    for result, normalized, original, sha256 in valid:
+        consignment = consignments[normalized["reference"]]
+        current = consignment.current_revision
+        if current is not None and current.payload_sha256 == sha256:
+            result.status, result.revision = "unchanged", current
+            continue
+        revision = _revision_for(
+            normalized,
+            consignment=consignment,
+            number=consignment.revision_count + 1,
+            agreement=agreement,
+            channel=channel,
+            source_format=source_format,
+            received_at=received_at,
+            submitted_by=submitted_by,
+            original=original,
+            sha256=sha256,
+        )
+        revisions.append(revision)
+        stored.append((result, consignment, revision, normalized))
+    if not stored:
+        return
+    ConsignmentRevision.objects.bulk_create(revisions)
+    lines, parties = [], []
+    for result, consignment, revision, normalized in stored:
+        revision_lines, revision_parties = _children_for(revision, normalized)
+        lines.extend(revision_lines)
+        parties.extend(revision_parties)
+        consignment.current_revision = revision
+        consignment.revision_count = revision.number
+        consignment.transport_document_number = revision.transport_document_number
+        consignment.invoice_number = revision.invoice_number
+        consignment.estimated_arrival = revision.estimated_arrival
+        consignment.updated_at = received_at
+        result.revision = revision
+    ConsignmentLine.objects.bulk_create(lines, batch_size=900)
+    ConsignmentParty.objects.bulk_create(parties, batch_size=900)
+    Consignment.objects.bulk_update(
+        [item[1] for item in stored],
+        [
+            "current_revision",
+            "revision_count",
+            "transport_document_number",
+            "invoice_number",
+            "estimated_arrival",
+            "updated_at",
+        ],
+        batch_size=500,
+    )
+    for amended in (True, False):
+        entries = [
+            (
+                consignment,
+                enterprise_id,
+                {
+                    "reference": consignment.reference,
+                    "revision": revision.number,
+                    "channel": channel,
+                    "agreement_version": agreement.version,
+                    "payload_sha256": revision.payload_sha256,
+                },
+            )
+            for _result, consignment, revision, _normalized in stored
+            if (revision.number > 1) == amended
+        ]
+        if entries:
+            audit_record_many(
+                action="submissions.consignment.amended"
+                if amended
+                else "submissions.consignment.received",
+                actor=actor,
+                entries=entries,
+            )
