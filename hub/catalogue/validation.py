@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from functools import cache, lru_cache
 
+import jsonschema_rs
+
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
@@ -95,10 +97,43 @@ def _validator(keys: frozenset[str]):
     return _Validator(consignment_schema(keys), format_checker=FORMAT_CHECKER)
 
 
+def _format(check):
+    """A FORMAT_CHECKER check as a plain predicate, for the compiled validator."""
+
+    def predicate(instance) -> bool:
+        try:
+            return bool(check(instance))
+        except ValueError:
+            return False
+
+    return predicate
+
+
+@lru_cache(maxsize=256)
+def _compiled_validator(keys: frozenset[str]):
+    """The same schema and format checks, compiled by jsonschema-rs: it only says valid or not,
+    about a hundred times faster, so the full validator runs only to explain a refusal."""
+    return jsonschema_rs.Draft202012Validator(
+        consignment_schema(keys),
+        formats={
+            "date": _format(_is_calendar_date),
+            "date-time": _format(_is_calendar_datetime),
+            CONTAINER_FORMAT: _format(_has_container_check_digit),
+        },
+        validate_formats=True,
+    )
+
+
 def validate_consignment(document: object, scope: Iterable[str]) -> list[dict]:
     """Every error of `document` under `scope`, ordered by path; an empty list when it is valid."""
+    keys = scope_normalize(scope)
+    try:
+        if _compiled_validator(keys).is_valid(document):
+            return []
+    except (TypeError, ValueError):
+        pass  # a Python value JSON does not have (a Decimal): the full validator says what is wrong
     found: dict[tuple, dict] = {}
-    for error in _validator(scope_normalize(scope)).iter_errors(document):
+    for error in _validator(keys).iter_errors(document):
         for parts, code, message in _describe(error):
             found.setdefault(parts, {"path": json_pointer(parts), "code": code, "message": message})
     return [found[parts] for parts in sorted(found, key=_document_order)]

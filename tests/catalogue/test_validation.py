@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from hub.catalogue.codelists import container_check_digit
 from hub.catalogue.fields import DATASETS, FIELDS, children
+from hub.catalogue.schemas import scope_normalize
 from hub.catalogue.validation import ERROR_CODES, validate_consignment
 from tests.catalogue.conftest import EVERYTHING, FULL_DOCUMENT, MINIMUM_DOCUMENT
 from tests.catalogue.strategies import (
@@ -478,3 +479,20 @@ def test_a_container_number_with_any_other_check_digit_is_refused(number, shift)
     document["containers"] = [wrong]
     error = only_error(document, ["containers"])
     assert (error["code"], str(container_check_digit(wrong))) == ("check_digit", number[10])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_compiled_validator_gives_the_same_verdict_as_the_full_one(data):
+    from hub.catalogue.validation import _compiled_validator, _validator
+
+    keys = scope_normalize(EVERYTHING)
+    document = data.draw(documents(keys))
+    if data.draw(st.booleans()):  # break one value at random
+        path = data.draw(st.sampled_from(sorted(document)))
+        document[path] = data.draw(st.one_of(st.none(), st.integers(), st.text(max_size=5),
+                                              st.just("2026-02-30"), st.just("CNSHA\\n")))
+
+    full_verdict = not any(True for _ in _validator(keys).iter_errors(document))
+
+    assert _compiled_validator(keys).is_valid(document) == full_verdict
