@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from hub.agreements.models import Agreement
 from hub.agreements.selectors import agreement_in_force
 from hub.catalogue.validation import validate_consignment
 from hub.core.audit import audit_record_many
+from hub.core.bulk import bulk_insert
 from hub.submissions.models import (
     Consignment,
     ConsignmentLine,
@@ -166,34 +167,25 @@ def _revision_for(
     )
 
 
-def _children_for(revision: ConsignmentRevision, document: dict):
+LINE_COLUMNS = ["revision", "line_number", "material_number", "description", "quantity", "unit",
+                "line_value", "origin_country", "hs_code", "net_weight_kg", "gross_weight_kg",
+                "unit_price", "packages"]
+PARTY_COLUMNS = ["revision", "role", "name", "country", "address", "tax_id"]
+
+
+def _child_rows(revision_id: int, document: dict) -> tuple[list[tuple], list[tuple]]:
+    """The revision's lines and parties as rows for `bulk_insert`."""
     lines = [
-        ConsignmentLine(
-            revision=revision,
-            line_number=line["line_number"],
-            material_number=line["material_number"],
-            description=line["description"],
-            quantity=Decimal(line["quantity"]),
-            unit=line["unit"],
-            line_value=line["line_value"],
-            origin_country=line["origin_country"],
-            hs_code=line.get("hs_code", ""),
-            net_weight_kg=_decimal_or_none(line.get("net_weight_kg")),
-            gross_weight_kg=_decimal_or_none(line.get("gross_weight_kg")),
-            unit_price=line.get("unit_price", ""),
-            packages=line.get("packages"),
-        )
+        (revision_id, line["line_number"], line["material_number"], line["description"],
+         Decimal(line["quantity"]), line["unit"], line["line_value"], line["origin_country"],
+         line.get("hs_code", ""), _decimal_or_none(line.get("net_weight_kg")),
+         _decimal_or_none(line.get("gross_weight_kg")), line.get("unit_price", ""),
+         line.get("packages"))
         for line in document["lines"]
     ]
     parties = [
-        ConsignmentParty(
-            revision=revision,
-            role=role,
-            name=document[role]["name"],
-            country=document[role]["country"],
-            address=document[role].get("address", ""),
-            tax_id=document[role].get("tax_id", ""),
-        )
+        (revision_id, role, document[role]["name"], document[role]["country"],
+         document[role].get("address", ""), document[role].get("tax_id", ""))
         for role in PARTY_ROLES
         if role in document
     ]
@@ -308,33 +300,28 @@ def _store(valid, *, agreement, channel, source_format, received_at, actor) -> N
         stored.append((result, consignment, revision, normalized))
     if not stored:
         return
-    ConsignmentRevision.objects.bulk_create(revisions)
+    ConsignmentRevision.objects.bulk_create(revisions, batch_size=500)
     lines, parties = [], []
-    for result, consignment, revision, normalized in stored:
-        revision_lines, revision_parties = _children_for(revision, normalized)
+    for result, _consignment, revision, normalized in stored:
+        revision_lines, revision_parties = _child_rows(revision.pk, normalized)
         lines.extend(revision_lines)
         parties.extend(revision_parties)
-        consignment.current_revision = revision
-        consignment.revision_count = revision.number
-        consignment.transport_document_number = revision.transport_document_number
-        consignment.invoice_number = revision.invoice_number
-        consignment.estimated_arrival = revision.estimated_arrival
-        consignment.updated_at = received_at
         result.revision = revision
-    ConsignmentLine.objects.bulk_create(lines, batch_size=900)
-    ConsignmentParty.objects.bulk_create(parties, batch_size=900)
-    Consignment.objects.bulk_update(
-        [item[1] for item in stored],
-        [
-            "current_revision",
-            "revision_count",
-            "transport_document_number",
-            "invoice_number",
-            "estimated_arrival",
-            "updated_at",
-        ],
-        batch_size=500,
-    )
+    bulk_insert(ConsignmentLine, LINE_COLUMNS, lines)
+    bulk_insert(ConsignmentParty, PARTY_COLUMNS, parties)
+    # One set-based statement moves every consignment to its new revision.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Consignment._meta.db_table} SET current_revision_id = revision.id, "
+            "revision_count = revision.number, "
+            "transport_document_number = revision.transport_document_number, "
+            "invoice_number = revision.invoice_number, "
+            "estimated_arrival = revision.estimated_arrival, updated_at = revision.received_at "
+            f"FROM {ConsignmentRevision._meta.db_table} AS revision "
+            f"WHERE revision.id IN ({', '.join(['%s'] * len(revisions))}) "
+            f"AND {Consignment._meta.db_table}.id = revision.consignment_id",
+            [revision.pk for revision in revisions],
+        )
     for amended in (True, False):
         entries = [
             (
