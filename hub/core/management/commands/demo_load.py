@@ -6,6 +6,7 @@ from django.db import transaction
 from hub.agreements.models import Agreement, Channel
 from hub.agreements.selectors import agreement_text_current
 from hub.agreements.services import agreement_countersign, agreement_draft, agreement_sign
+from hub.catalogue.fields import DATASETS
 from hub.core.models import User
 from hub.core.roles import CustomsRole, EnterpriseRole
 from hub.enterprises.models import ApiKey, Enterprise, TradeRole
@@ -31,7 +32,8 @@ PENDING_ENTERPRISE = {
     "contact_name": "Sun Mei",
     "contact_email": "trade@harbour-pharma.example",
 }
-DEMO_SCOPE: list[str] = []
+# The demo shares everything, so that every connector sample pushes as it is.
+DEMO_SCOPE = list(DATASETS)
 
 DEMO_PEOPLE = [
     ("trader.admin", "Li Na", None, EnterpriseRole.ADMIN),

@@ -1,0 +1,50 @@
+import base64
+import os
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from hub.core.crypto import DecryptionError, decrypt, encrypt
+from hub.submissions.models import ConsignmentLine
+from hub.submissions.services import consignment_ingest
+from tests.factories import active_agreement, consignment_document
+
+
+def new_key(key_id):
+    return f"{key_id}:{base64.b64encode(os.urandom(32)).decode()}"
+
+
+def stored_line_values():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT line_value FROM submissions_consignmentline ORDER BY id")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_a_value_decrypts_only_in_the_column_it_was_encrypted_for(settings):
+    settings.FIELD_ENCRYPTION_KEYS = new_key("k1")
+    token = encrypt("1001.50", context="submissions.consignmentline.line_value")
+
+    assert decrypt(token, context="submissions.consignmentline.line_value") == "1001.50"
+    with pytest.raises(DecryptionError):
+        decrypt(token, context="submissions.consignmentline.unit_price")
+
+
+@pytest.mark.django_db
+def test_rotate_keys_re_encrypts_everything_under_the_new_key(settings, enterprise,
+                                                               enterprise_admin, capsys):
+    old = new_key("2025")
+    settings.FIELD_ENCRYPTION_KEYS = old
+    active_agreement(enterprise, enterprise_admin)
+    consignment_ingest(enterprise_id=enterprise.pk, documents=[consignment_document(lines=3)],
+                       channel="api", actor=enterprise_admin)
+    assert all(value.startswith("enc1:2025:") for value in stored_line_values())
+
+    settings.FIELD_ENCRYPTION_KEYS = f"{new_key('2026')},{old}"
+    call_command("rotate_keys")
+
+    assert all(value.startswith("enc1:2026:") for value in stored_line_values())
+    assert "re-encrypted" in capsys.readouterr().out
+    settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS.split(",")[0]  # old key gone
+    assert sorted(line.line_value for line in ConsignmentLine.objects.all()) == [
+        "1001.50", "1002.50", "1003.50"]
