@@ -16,13 +16,16 @@ from hub.agreements.selectors import agreement_in_force
 from hub.catalogue.validation import validate_consignment
 from hub.core.audit import audit_record_many
 from hub.core.bulk import bulk_insert
+from hub.core.outbox import outbox_enqueue
 from hub.submissions.models import (
     Consignment,
     ConsignmentLine,
     ConsignmentParty,
     ConsignmentRevision,
 )
+from hub.submissions.follow_ups import FOLLOW_UPS
 from hub.submissions.normalize import PARTY_ROLES, document_normalize
+from hub.submissions.tasks import consignments_received_task
 
 MAX_BATCH = 1000
 
@@ -322,6 +325,8 @@ def _store(valid, *, agreement, channel, source_format, received_at, actor) -> N
             f"AND {Consignment._meta.db_table}.id = revision.consignment_id",
             [revision.pk for revision in revisions],
         )
+    if FOLLOW_UPS:
+        outbox_enqueue(consignments_received_task, [revision.pk for revision in revisions])
     for amended in (True, False):
         entries = [
             (
