@@ -2,7 +2,6 @@ import json
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -12,9 +11,9 @@ from rest_framework.views import APIView
 
 from hub.agreements.selectors import agreement_in_force
 from hub.catalogue.schemas import consignment_schema
-from hub.core.errors import DocumentInvalid, error_responses
+from hub.core.errors import DocumentInvalid, ErrorItemSerializer, error_responses
 from hub.submissions.idempotency import HEADER as IDEMPOTENCY_HEADER
-from hub.submissions.idempotency import idempotent
+from hub.submissions.idempotency import MAX_KEY_LENGTH, idempotent
 from hub.submissions.models import Channel, Consignment
 from hub.submissions.parsers import DecimalJSONParser
 from hub.submissions.permissions import IsErpKey, MaySeeConsignments
@@ -39,7 +38,7 @@ class ApiKeyRateThrottle(SimpleRateThrottle):
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     IDEMPOTENCY_HEADER,
-    OpenApiTypes.STR,
+    {"type": "string", "maxLength": MAX_KEY_LENGTH},
     OpenApiParameter.HEADER,
     required=False,
     description="Any unique string per request (at most 200 characters). A repeat with the same "
@@ -90,7 +89,7 @@ BATCH_RESULT = inline_serializer(
                 "reference": serializers.CharField(allow_null=True),
                 "status": serializers.ChoiceField(["accepted", "unchanged", "refused"]),
                 "revision": serializers.IntegerField(required=False),
-                "errors": serializers.ListField(child=serializers.DictField(), required=False),
+                "errors": ErrorItemSerializer(many=True, required=False),
             },
             many=True,
         ),
@@ -207,7 +206,12 @@ class ConsignmentBatchApi(SubmissionApi):
             "Batch",
             {
                 "consignments": serializers.ListField(
-                    child=serializers.DictField(), max_length=MAX_BATCH
+                    # Any value: each is validated on its own and refused in `results` if invalid.
+                    child=serializers.JSONField(),
+                    min_length=1,
+                    max_length=MAX_BATCH,
+                    help_text="Consignments, each validated on its own: a refused one does not "
+                    "stop the others.",
                 )
             },
         ),
@@ -257,6 +261,17 @@ class ConsignmentBatchApi(SubmissionApi):
         return Response({**counts, "results": items})
 
 
+class ConsignmentQuery(serializers.Serializer):
+    revision = serializers.IntegerField(
+        required=False, min_value=1, help_text="A revision number (default: the latest)."
+    )
+    enterprise = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="For customs: the enterprise's id, when several enterprises use the reference.",
+    )
+
+
 class ConsignmentDetailApi(SubmissionApi):
     def get_permissions(self):
         if self.request.method == "GET":
@@ -265,14 +280,7 @@ class ConsignmentDetailApi(SubmissionApi):
 
     @extend_schema(
         operation_id="consignments_get",
-        parameters=[
-            OpenApiParameter("revision", int, description="A revision number (default: latest)"),
-            OpenApiParameter(
-                "enterprise",
-                int,
-                description="For customs: the enterprise, if the reference is used by several",
-            ),
-        ],
+        parameters=[ConsignmentQuery],
         responses={
             200: inline_serializer(
                 "Consignment",
@@ -284,21 +292,22 @@ class ConsignmentDetailApi(SubmissionApi):
                     "document": serializers.DictField(),
                 },
             ),
-            **error_responses(401, 403, 404, 429),
+            **error_responses(400, 401, 403, 404, 429),
         },
     )
     def get(self, request, reference):
-        enterprise_id = request.query_params.get("enterprise")
+        query = ConsignmentQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
         consignment = consignment_get(
             visible_to=request.user,
             reference=reference,
-            enterprise_id=int(enterprise_id) if enterprise_id and enterprise_id.isdigit() else None,
+            enterprise_id=query.validated_data.get("enterprise"),
         )
         revisions = list(revision_list(consignment=consignment))
-        wanted = request.query_params.get("revision")
+        wanted = query.validated_data.get("revision")
         shown = revisions[-1]
-        if wanted:
-            matching = [r for r in revisions if str(r.number) == wanted]
+        if wanted is not None:
+            matching = [r for r in revisions if r.number == wanted]
             if not matching:
                 raise NotFound(
                     _("This consignment has revisions 1 to %(last)d.") % {"last": len(revisions)}

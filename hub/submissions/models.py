@@ -23,6 +23,8 @@ class Consignment(TimeStampedModel):
         "ConsignmentRevision", null=True, on_delete=models.PROTECT, related_name="+"
     )
     revision_count = models.PositiveIntegerField(default=0)
+    # The current revision's payload hash, so that a resend is recognised without a join.
+    current_sha256 = models.CharField(max_length=64, blank=True)
     # The current revision's keys for matching and lists, kept here to avoid a join.
     transport_document_number = models.CharField(
         max_length=field("transport_document_number").max_length, db_index=True

@@ -26,8 +26,11 @@ def _value(key: str, value):
         if spec.type == FieldType.CODE:
             value = value.upper()
             code_list = spec.code_list
-            if code_list is not None and value in code_list.aliases \
-                    and not code_list.is_valid(value):
+            if (
+                code_list is not None
+                and value in code_list.aliases
+                and not code_list.is_valid(value)
+            ):
                 value = code_list.aliases[value]
     elif (
         spec.type == FieldType.DECIMAL

@@ -170,25 +170,53 @@ def _revision_for(
     )
 
 
-LINE_COLUMNS = ["revision", "line_number", "material_number", "description", "quantity", "unit",
-                "line_value", "origin_country", "hs_code", "net_weight_kg", "gross_weight_kg",
-                "unit_price", "packages"]
+LINE_COLUMNS = [
+    "revision",
+    "line_number",
+    "material_number",
+    "description",
+    "quantity",
+    "unit",
+    "line_value",
+    "origin_country",
+    "hs_code",
+    "net_weight_kg",
+    "gross_weight_kg",
+    "unit_price",
+    "packages",
+]
 PARTY_COLUMNS = ["revision", "role", "name", "country", "address", "tax_id"]
 
 
 def _child_rows(revision_id: int, document: dict) -> tuple[list[tuple], list[tuple]]:
     """The revision's lines and parties as rows for `bulk_insert`."""
     lines = [
-        (revision_id, line["line_number"], line["material_number"], line["description"],
-         Decimal(line["quantity"]), line["unit"], line["line_value"], line["origin_country"],
-         line.get("hs_code", ""), _decimal_or_none(line.get("net_weight_kg")),
-         _decimal_or_none(line.get("gross_weight_kg")), line.get("unit_price", ""),
-         line.get("packages"))
+        (
+            revision_id,
+            line["line_number"],
+            line["material_number"],
+            line["description"],
+            Decimal(line["quantity"]),
+            line["unit"],
+            line["line_value"],
+            line["origin_country"],
+            line.get("hs_code", ""),
+            _decimal_or_none(line.get("net_weight_kg")),
+            _decimal_or_none(line.get("gross_weight_kg")),
+            line.get("unit_price", ""),
+            line.get("packages"),
+        )
         for line in document["lines"]
     ]
     parties = [
-        (revision_id, role, document[role]["name"], document[role]["country"],
-         document[role].get("address", ""), document[role].get("tax_id", ""))
+        (
+            revision_id,
+            role,
+            document[role]["name"],
+            document[role]["country"],
+            document[role].get("address", ""),
+            document[role].get("tax_id", ""),
+        )
         for role in PARTY_ROLES
         if role in document
     ]
@@ -283,9 +311,8 @@ def _store(valid, *, agreement, channel, source_format, received_at, actor) -> N
     revisions, stored = [], []
     for result, normalized, original, sha256 in valid:
         consignment = consignments[normalized["reference"]]
-        current = consignment.current_revision
-        if current is not None and current.payload_sha256 == sha256:
-            result.status, result.revision = "unchanged", current
+        if consignment.current_sha256 == sha256:
+            result.status, result.revision = "unchanged", consignment.current_revision
             continue
         revision = _revision_for(
             normalized,
@@ -319,7 +346,8 @@ def _store(valid, *, agreement, channel, source_format, received_at, actor) -> N
             "revision_count = revision.number, "
             "transport_document_number = revision.transport_document_number, "
             "invoice_number = revision.invoice_number, "
-            "estimated_arrival = revision.estimated_arrival, updated_at = revision.received_at "
+            "estimated_arrival = revision.estimated_arrival, updated_at = revision.received_at, "
+            "current_sha256 = revision.payload_sha256 "
             f"FROM {ConsignmentRevision._meta.db_table} AS revision "
             f"WHERE revision.id IN ({', '.join(['%s'] * len(revisions))}) "
             f"AND {Consignment._meta.db_table}.id = revision.consignment_id",
