@@ -1,5 +1,6 @@
-"""The audit trail: every service writes an event inside its own transaction; one job later seals
-the events into a hash chain in commit order, so writers never serialize on the chain head."""
+"""The audit trail: every service writes an event inside its own transaction; one periodic job
+(`core.audit_seal`, every AUDIT_SEAL_SECONDS) seals the events into a hash chain in commit order,
+so writers never serialize on the chain head and pay nothing for it."""
 
 import hashlib
 import json
@@ -24,9 +25,6 @@ def audit_record(*, action: str, actor=None, obj=None, enterprise_id=None, data=
 
 def audit_record_many(*, action: str, actor, entries) -> list[AuditEvent]:
     """Append one event per (object, enterprise id, data) entry in a single INSERT."""
-    from hub.core.outbox import outbox_enqueue
-    from hub.core.tasks import audit_seal_task
-
     actor_user = actor if getattr(actor, "is_authenticated", False) and actor.pk else None
     if actor_user is not None:
         actor_label = actor_user.get_username()
@@ -48,7 +46,6 @@ def audit_record_many(*, action: str, actor, entries) -> list[AuditEvent]:
         )
         for obj, enterprise_id, data in entries
     )
-    outbox_enqueue(audit_seal_task, dedupe_key="audit.seal")
     return events
 
 

@@ -12,12 +12,15 @@ def bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in columns]
-    encrypted = [index for index, field in enumerate(fields)
-                 if isinstance(field, EncryptedTextField)]
+    encrypted = [
+        index for index, field in enumerate(fields) if isinstance(field, EncryptedTextField)
+    ]
     if encrypted:
         rows = [
-            tuple(fields[index].get_prep_value(value) if index in encrypted else value
-                  for index, value in enumerate(row))
+            tuple(
+                fields[index].get_prep_value(value) if index in encrypted else value
+                for index, value in enumerate(row)
+            )
             for row in rows
         ]
     quote = connection.ops.quote_name

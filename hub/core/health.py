@@ -61,9 +61,7 @@ def check_redis_and_workers() -> tuple[dict, dict]:
 
 
 def check_outbox() -> dict:
-    open_jobs = OutboxJob.objects.filter(
-        status__in=[OutboxJob.Status.PENDING, OutboxJob.Status.QUEUED]
-    )
+    open_jobs = OutboxJob.objects.filter(status=OutboxJob.Status.PENDING)
     oldest = open_jobs.order_by("created_at").values_list("created_at", flat=True).first()
     return {
         "open": open_jobs.count(),

@@ -71,24 +71,24 @@ class AuditChainHead(models.Model):
 class OutboxJob(TimeStampedModel):
     """Work that must follow a committed transaction, recorded inside that transaction.
 
-    It is sent to the broker after commit; the sweeper sends again whatever is still pending, or
-    queued for too long, so a job survives a broker outage or a lost message. Running it marks it
-    done in the same transaction as its effect, which makes a second delivery a no-op.
+    It is sent to the broker after commit and stays pending until a worker has run it; the
+    sweeper sends again whatever is pending once `available_at` has passed, so a job survives a
+    broker outage or a lost message. Running it marks it done in the same transaction as its
+    effect, which makes a second delivery a no-op.
     """
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
-        QUEUED = "queued", _("queued")
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
 
     task = models.CharField(max_length=200)
     args = models.JSONField(default=list, blank=True)
-    dedupe_key = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
-    available_at = models.DateTimeField(default=timezone.now)
-    queued_at = models.DateTimeField(null=True, blank=True)
+    available_at = models.DateTimeField(
+        default=timezone.now, help_text=_("when the sweeper may send it (again)")
+    )
     finished_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
 
@@ -96,16 +96,8 @@ class OutboxJob(TimeStampedModel):
         indexes = [
             models.Index(
                 fields=["available_at"],
-                name="outbox_open_idx",
-                condition=models.Q(status__in=["pending", "queued"]),
-            ),
-        ]
-        constraints = [
-            # At most one open job per dedupe key: a burst of triggers queues the work once.
-            models.UniqueConstraint(
-                fields=["dedupe_key"],
-                name="outbox_one_open_job_per_key",
-                condition=models.Q(status__in=["pending", "queued"]) & ~models.Q(dedupe_key=""),
+                name="outbox_pending_idx",
+                condition=models.Q(status="pending"),
             ),
         ]
 

@@ -1,11 +1,13 @@
 """The outbox: jobs recorded in the writer's transaction, dispatched after commit, never lost.
 
-    outbox_enqueue(consignment_match_task, consignment.pk)   # inside the service's transaction
+    outbox_enqueue(consignments_received_task, revision_ids)   # inside the service's transaction
 
 A job names a Celery task (declared with `@outbox_task`) and its arguments. After commit the jobs
 are sent in chunks, one message per chunk of the same task, so that a batch of a thousand jobs
-costs a handful of messages. Each job is marked done in the same transaction as the task's effect,
-which makes a second delivery of the same message a no-op.
+costs a handful of messages. A job stays pending until a worker has run it: the sweeper sends
+again any pending job whose `available_at` has passed, which covers a broker that was down at
+commit and a message lost with the broker. Each job is marked done in the same transaction as the
+task's effect, which makes a second delivery of the same message a no-op.
 """
 
 import itertools
@@ -15,7 +17,7 @@ import structlog
 from celery import current_app, shared_task
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from hub.core.models import OutboxJob
@@ -28,45 +30,30 @@ def outbox_task(*args, **kwargs):
     return shared_task(*args, **kwargs)
 
 
-def outbox_enqueue(task, *args, dedupe_key: str = "") -> None:
-    """Record a job in the current transaction; it is sent to the workers once that commits.
-
-    With a dedupe key, a job already open (pending or queued) with the same key absorbs this
-    one: use it for jobs that process "everything outstanding", such as sealing the audit chain.
-    """
-    outbox_enqueue_many(task, [args], dedupe_key=dedupe_key)
+def _resend_at():
+    return timezone.now() + timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS)
 
 
-def outbox_enqueue_many(task, args_list, *, dedupe_key: str = "") -> None:
+def outbox_enqueue(task, *args) -> None:
+    """Record a job in the current transaction; it is sent to the workers once that commits."""
+    outbox_enqueue_many(task, [args])
+
+
+def outbox_enqueue_many(task, args_list) -> None:
     """Record one job per argument tuple in one INSERT; they are sent together after commit."""
-    if dedupe_key and len(args_list) != 1:
-        raise ValueError("a dedupe key names a single job")
-    rows = [OutboxJob(task=task.name, args=list(args), dedupe_key=dedupe_key) for args in args_list]
-    if dedupe_key:
-        OutboxJob.objects.bulk_create(rows, ignore_conflicts=True)
-        transaction.on_commit(
-            lambda: outbox_dispatch(
-                OutboxJob.objects.filter(dedupe_key=dedupe_key, status=OutboxJob.Status.PENDING)
-            )
-        )
-    else:
-        ids = [row.pk for row in OutboxJob.objects.bulk_create(rows)]
-        transaction.on_commit(lambda: outbox_dispatch(OutboxJob.objects.filter(pk__in=ids)))
+    resend_at = _resend_at()
+    jobs = OutboxJob.objects.bulk_create(
+        OutboxJob(task=task.name, args=list(args), available_at=resend_at) for args in args_list
+    )
+    transaction.on_commit(lambda: outbox_dispatch(jobs))
 
 
 def outbox_dispatch(jobs) -> int:
-    """Send jobs to the broker. A broker outage is logged and leaves them pending for the sweeper;
-    it never fails the request that recorded them. Returns how many were sent."""
+    """Send jobs to the broker. A broker outage is logged and makes the jobs due for the next
+    sweep; it never fails the request that recorded them. Returns how many were sent."""
     from hub.core.tasks import outbox_run_task
 
     jobs = sorted(jobs, key=lambda job: (job.task, job.pk))
-    if not jobs:
-        return 0
-    # Marked queued before sending, so that a worker finishing or failing a job first always
-    # has the last word on its status.
-    OutboxJob.objects.filter(
-        pk__in=[job.pk for job in jobs], status=OutboxJob.Status.PENDING
-    ).update(status=OutboxJob.Status.QUEUED, queued_at=timezone.now())
     size = settings.OUTBOX_DISPATCH_CHUNK
     chunks = []
     for _, same_task in itertools.groupby(jobs, key=lambda job: job.task):
@@ -86,8 +73,8 @@ def outbox_dispatch(jobs) -> int:
     except Exception as exc:  # the broker being down must not lose or fail anything
         logger.warning("outbox_dispatch_failed", error=str(exc), sent=len(sent), jobs=len(jobs))
         OutboxJob.objects.filter(
-            pk__in=[job.pk for job in jobs if job.pk not in sent], status=OutboxJob.Status.QUEUED
-        ).update(status=OutboxJob.Status.PENDING, queued_at=None)
+            pk__in=[job.pk for job in jobs if job.pk not in sent], status=OutboxJob.Status.PENDING
+        ).update(available_at=timezone.now())
     return len(sent)
 
 
@@ -108,7 +95,7 @@ def outbox_job_run(*, job_id: int) -> None:
     with transaction.atomic():
         job = (
             OutboxJob.objects.select_for_update(skip_locked=True)
-            .filter(pk=job_id, status__in=[OutboxJob.Status.PENDING, OutboxJob.Status.QUEUED])
+            .filter(pk=job_id, status=OutboxJob.Status.PENDING)
             .first()
         )
         if job is None:
@@ -124,13 +111,13 @@ def outbox_job_run(*, job_id: int) -> None:
 
 def outbox_job_record_failure(*, job_id: int, error: Exception) -> None:
     """Leave a failed job pending with an exponential backoff, or failed after the last attempt."""
-    job = OutboxJob.objects.filter(pk=job_id).exclude(status=OutboxJob.Status.DONE).first()
+    job = OutboxJob.objects.filter(pk=job_id, status=OutboxJob.Status.PENDING).first()
     if job is None:
         return
     attempts = job.attempts + 1
     exhausted = attempts >= settings.OUTBOX_MAX_ATTEMPTS
     delay = timedelta(seconds=min(3600, 10 * 2 ** (attempts - 1)))
-    OutboxJob.objects.filter(pk=job_id).exclude(status=OutboxJob.Status.DONE).update(
+    OutboxJob.objects.filter(pk=job_id, status=OutboxJob.Status.PENDING).update(
         attempts=F("attempts") + 1,
         status=OutboxJob.Status.FAILED if exhausted else OutboxJob.Status.PENDING,
         available_at=timezone.now() + delay,
@@ -148,20 +135,19 @@ def outbox_job_record_failure(*, job_id: int, error: Exception) -> None:
 
 
 def outbox_sweep(*, limit: int = 1000) -> int:
-    """Send again what is due: pending jobs whose time has come, and queued jobs that have waited
-    longer than OUTBOX_REQUEUE_AFTER_SECONDS (their message may have been lost with the broker)."""
-    now = timezone.now()
-    stale = now - timedelta(seconds=settings.OUTBOX_REQUEUE_AFTER_SECONDS)
-    due = OutboxJob.objects.filter(
-        Q(status=OutboxJob.Status.PENDING, available_at__lte=now)
-        | Q(status=OutboxJob.Status.QUEUED, queued_at__lt=stale)
-    ).order_by("available_at")[:limit]
-    due = list(due)
-    # Stale queued rows go back to pending so that dispatch stamps a fresh queued time.
-    OutboxJob.objects.filter(pk__in=[job.pk for job in due], status=OutboxJob.Status.QUEUED).update(
-        status=OutboxJob.Status.PENDING
+    """Send again every pending job that is due: not sent because the broker was down, retried
+    after a failure, or waiting longer than OUTBOX_REQUEUE_AFTER_SECONDS (its message may have
+    been lost). A job sent twice runs once."""
+    due = list(
+        OutboxJob.objects.filter(
+            status=OutboxJob.Status.PENDING, available_at__lte=timezone.now()
+        ).order_by("available_at")[:limit]
     )
+    if not due:
+        return 0
+    OutboxJob.objects.filter(
+        pk__in=[job.pk for job in due], status=OutboxJob.Status.PENDING
+    ).update(available_at=_resend_at())
     sent = outbox_dispatch(due)
-    if due:
-        logger.info("outbox_swept", due=len(due), sent=sent)
+    logger.info("outbox_swept", due=len(due), sent=sent)
     return sent

@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from hub.core.audit import audit_chain_seal
-from hub.core.outbox import outbox_jobs_run, outbox_sweep, outbox_task
+from hub.core.outbox import outbox_jobs_run, outbox_sweep
 
 
 @shared_task(name="core.outbox_run", acks_late=True)
@@ -14,6 +14,6 @@ def outbox_sweep_task():
     return outbox_sweep()
 
 
-@outbox_task(name="core.audit_seal")
+@shared_task(name="core.audit_seal")
 def audit_seal_task():
     return audit_chain_seal()
