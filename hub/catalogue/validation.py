@@ -16,7 +16,6 @@ from datetime import date, datetime
 from functools import cache, lru_cache
 
 import jsonschema_rs
-
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators

@@ -17,13 +17,13 @@ from hub.catalogue.validation import validate_consignment
 from hub.core.audit import audit_record_many
 from hub.core.bulk import bulk_insert
 from hub.core.outbox import outbox_enqueue
+from hub.submissions.follow_ups import FOLLOW_UPS
 from hub.submissions.models import (
     Consignment,
     ConsignmentLine,
     ConsignmentParty,
     ConsignmentRevision,
 )
-from hub.submissions.follow_ups import FOLLOW_UPS
 from hub.submissions.normalize import PARTY_ROLES, document_normalize
 from hub.submissions.tasks import consignments_received_task
 
@@ -124,7 +124,7 @@ def _decimal_or_none(value):
 def _revision_for(
     document: dict,
     *,
-    consignment,
+    consignment_id,
     number,
     agreement,
     channel,
@@ -137,7 +137,7 @@ def _revision_for(
     arrival = datetime.fromisoformat(document["estimated_arrival"])
     hours = Decimal((arrival - received_at).total_seconds() / 3600).quantize(Decimal("0.01"))
     return ConsignmentRevision(
-        consignment=consignment,
+        consignment_id=consignment_id,
         number=number,
         agreement=agreement,
         channel=channel,
@@ -282,42 +282,80 @@ def consignment_ingest(
     return results
 
 
+def _consignments_upsert(valid, *, enterprise_id: int, now: datetime) -> dict[str, dict]:
+    """Create the consignments that are new and lock those that exist, in one statement.
+
+    The upsert takes the row lock that serializes concurrent submissions of one reference, so
+    that revision numbers never collide. Returns each row's id and current state by reference."""
+    field = Consignment._meta.get_field
+    columns = [
+        "created_at",
+        "updated_at",
+        "enterprise",
+        "reference",
+        "revision_count",
+        "current_sha256",
+        "transport_document_number",
+        "invoice_number",
+        "estimated_arrival",
+    ]
+    stamp = field("created_at").get_db_prep_value(now, connection)
+    rows = [
+        (
+            stamp,
+            stamp,
+            enterprise_id,
+            normalized["reference"],
+            0,
+            "",
+            normalized["transport_document_number"],
+            normalized["invoice_number"],
+            field("estimated_arrival").get_db_prep_value(
+                datetime.fromisoformat(normalized["estimated_arrival"]), connection
+            ),
+        )
+        for _result, normalized, _original, _sha256 in valid
+    ]
+    quote = connection.ops.quote_name
+    row_placeholder = f"({', '.join(['%s'] * len(columns))})"
+    # Built from quoted identifiers and placeholders only; every value is a parameter.
+    sql = (
+        f"INSERT INTO {quote(Consignment._meta.db_table)} "  # noqa: S608
+        f"({', '.join(quote(field(name).column) for name in columns)}) "
+        f"VALUES {', '.join([row_placeholder] * len(rows))} "
+        "ON CONFLICT (enterprise_id, reference) DO UPDATE SET updated_at = excluded.updated_at "
+        "RETURNING id, reference, revision_count, current_sha256, current_revision_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [value for row in rows for value in row])
+        return {
+            reference: {
+                "id": pk,
+                "revision_count": count,
+                "current_sha256": sha256,
+                "current_revision_id": revision_id,
+            }
+            for pk, reference, count, sha256, revision_id in cursor.fetchall()
+        }
+
+
 @transaction.atomic
 def _store(valid, *, agreement, channel, source_format, received_at, actor) -> None:
     enterprise_id = agreement.enterprise_id
-    references = [item[1]["reference"] for item in valid]
-    # Creating the missing rows first and then locking them all serializes concurrent
-    # submissions of one reference, so that revision numbers never collide.
-    Consignment.objects.bulk_create(
-        [
-            Consignment(
-                enterprise_id=enterprise_id,
-                reference=normalized["reference"],
-                transport_document_number=normalized["transport_document_number"],
-                invoice_number=normalized["invoice_number"],
-                estimated_arrival=datetime.fromisoformat(normalized["estimated_arrival"]),
-            )
-            for _result, normalized, _original, _sha256 in valid
-        ],
-        ignore_conflicts=True,
-    )
-    consignments = {
-        consignment.reference: consignment
-        for consignment in Consignment.objects.select_for_update(of=("self",))
-        .select_related("current_revision")
-        .filter(enterprise_id=enterprise_id, reference__in=references)
-    }
+    consignments = _consignments_upsert(valid, enterprise_id=enterprise_id, now=received_at)
     submitted_by = actor.get_username()
     revisions, stored = [], []
+    unchanged = []
     for result, normalized, original, sha256 in valid:
         consignment = consignments[normalized["reference"]]
-        if consignment.current_sha256 == sha256:
-            result.status, result.revision = "unchanged", consignment.current_revision
+        if consignment["current_sha256"] == sha256:
+            result.status = "unchanged"
+            unchanged.append((result, consignment["current_revision_id"]))
             continue
         revision = _revision_for(
             normalized,
-            consignment=consignment,
-            number=consignment.revision_count + 1,
+            consignment_id=consignment["id"],
+            number=consignment["revision_count"] + 1,
             agreement=agreement,
             channel=channel,
             source_format=source_format,
@@ -327,22 +365,27 @@ def _store(valid, *, agreement, channel, source_format, received_at, actor) -> N
             sha256=sha256,
         )
         revisions.append(revision)
-        stored.append((result, consignment, revision, normalized))
+        stored.append((result, revision, normalized))
+    if unchanged:
+        current = ConsignmentRevision.objects.in_bulk([pk for _result, pk in unchanged])
+        for result, pk in unchanged:
+            result.revision = current[pk]
     if not stored:
         return
     ConsignmentRevision.objects.bulk_create(revisions, batch_size=500)
     lines, parties = [], []
-    for result, _consignment, revision, normalized in stored:
+    for result, revision, normalized in stored:
         revision_lines, revision_parties = _child_rows(revision.pk, normalized)
         lines.extend(revision_lines)
         parties.extend(revision_parties)
         result.revision = revision
     bulk_insert(ConsignmentLine, LINE_COLUMNS, lines)
     bulk_insert(ConsignmentParty, PARTY_COLUMNS, parties)
-    # One set-based statement moves every consignment to its new revision.
+    # One set-based statement moves every consignment to its new revision (table names and
+    # placeholders only; the ids are parameters).
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Consignment._meta.db_table} SET current_revision_id = revision.id, "
+            f"UPDATE {Consignment._meta.db_table} SET current_revision_id = revision.id, "  # noqa: S608
             "revision_count = revision.number, "
             "transport_document_number = revision.transport_document_number, "
             "invoice_number = revision.invoice_number, "
@@ -358,17 +401,17 @@ def _store(valid, *, agreement, channel, source_format, received_at, actor) -> N
     for amended in (True, False):
         entries = [
             (
-                consignment,
+                revision,
                 enterprise_id,
                 {
-                    "reference": consignment.reference,
+                    "reference": normalized["reference"],
                     "revision": revision.number,
                     "channel": channel,
                     "agreement_version": agreement.version,
                     "payload_sha256": revision.payload_sha256,
                 },
             )
-            for _result, consignment, revision, _normalized in stored
+            for _result, revision, normalized in stored
             if (revision.number > 1) == amended
         ]
         if entries:
