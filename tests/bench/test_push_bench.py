@@ -1,0 +1,122 @@
+"""The ERP push API under load, beside a naive DRF ModelSerializer endpoint, on PostgreSQL behind
+gunicorn, with a bounded load generator on 127.0.0.1.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hub REDIS_URL=redis://127.0.0.1:6379/0 \\
+        make bench PYTEST_ARGS="-k push"
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import psycopg
+import pytest
+
+from tests.bench.load import run_load
+from tests.factories import consignment_document
+
+REPO = Path(__file__).resolve().parents[2]
+LINES = 30
+CONNECTIONS = 4
+SINGLE_PUSHES = 3000
+WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    database_url = os.environ.get("DATABASE_URL", "")
+    if not database_url.startswith("postgres") or not os.environ.get("REDIS_URL"):
+        pytest.skip("the push benchmark needs DATABASE_URL (PostgreSQL) and REDIS_URL")
+    admin_url = urlparse(database_url)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute("DROP DATABASE IF EXISTS hub_bench")
+        admin.execute("CREATE DATABASE hub_bench")
+    env = {
+        **os.environ,
+        "DATABASE_URL": urlparse(database_url)._replace(path="/hub_bench").geturl(),
+        "DJANGO_SETTINGS_MODULE": "tests.bench.settings",
+        "DEBUG": "false",
+        "API_RATE_LIMIT": "100000000/min",
+        "LOG_LEVEL": "WARNING",
+        "REQUEST_LOG_LEVEL": "WARNING",
+        "CELERY_QUEUE": "hub-bench",
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
+    key = subprocess.run([sys.executable, "-m", "tests.bench.seed"], cwd=REPO, env=env,
+                         check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    port = free_port()
+    gunicorn = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "hub.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(WORKERS), "--worker-class", "gthread", "--threads", "2",
+         "--log-level", "warning"],
+        cwd=REPO, env=env,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                gunicorn.kill()
+                pytest.fail("gunicorn did not start")
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}", key
+    gunicorn.terminate()
+    gunicorn.wait(timeout=30)
+    subprocess.run([sys.executable, "-m", "celery", "-A", "hub", "purge", "-f", "-Q", "hub-bench"],
+                   cwd=REPO, env=env, capture_output=True)
+
+
+def bodies(prefix: str, count: int) -> list[bytes]:
+    return [json.dumps(consignment_document(f"{prefix}-{n}", lines=LINES)).encode()
+            for n in range(count)]
+
+
+def report(label: str, result, unit="consignments/s", per_request=1) -> str:
+    return (f"  {label:<46} {result.per_second * per_request:9,.0f} {unit}   "
+            f"p50 {result.p50_ms:6.1f} ms   p99 {result.p99_ms:6.1f} ms   {result.statuses}")
+
+
+def test_bench_single_push_beside_the_naive_endpoint(server):
+    base, key = server
+    headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
+    run_load(f"{base}/api/v1/consignments", "POST", bodies("warm", 200), headers, CONNECTIONS)
+    run_load(f"{base}/bench/naive-consignments", "POST", bodies("warm-naive", 200), headers,
+             CONNECTIONS)
+
+    naive = run_load(f"{base}/bench/naive-consignments", "POST", bodies("naive", SINGLE_PUSHES),
+                     headers, CONNECTIONS)
+    hub = run_load(f"{base}/api/v1/consignments", "POST", bodies("hub", SINGLE_PUSHES), headers,
+                   CONNECTIONS)
+
+    print(f"\n[{WORKERS} gunicorn workers, {CONNECTIONS} connections, {SINGLE_PUSHES:,} "
+          f"consignments of {LINES} lines each]")
+    print(report("naive DRF ModelSerializer endpoint", naive))
+    print(report("POST /api/v1/consignments", hub))
+    assert set(hub.statuses) == {201}
+    assert set(naive.statuses) == {201}
+
+
+def test_bench_batch_push(server):
+    base, key = server
+    headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
+    batches = [json.dumps({"consignments": [consignment_document(f"batch-{b}-{n}", lines=LINES)
+                                            for n in range(1000)]}).encode() for b in range(6)]
+
+    result = run_load(f"{base}/api/v1/consignments/batch", "POST", batches, headers, 2)
+
+    print(f"\n[batches of 1,000 consignments x {LINES} lines, 2 connections]")
+    print(report("POST /api/v1/consignments/batch", result, "lines/s", 1000 * LINES))
+    assert set(result.statuses) == {200}

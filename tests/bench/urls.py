@@ -1,0 +1,7 @@
+from django.urls import path
+
+from hub.urls import urlpatterns as hub_urlpatterns
+from tests.bench.naive import NaiveConsignmentCreate
+
+urlpatterns = [path("bench/naive-consignments", NaiveConsignmentCreate.as_view()),
+               *hub_urlpatterns]
