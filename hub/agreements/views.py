@@ -3,6 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from hub.agreements import services
@@ -99,6 +100,13 @@ def agreement_detail(request, pk):
 
 
 ACTIONS_WITH_REASON = {"suspend", "terminate"}
+ACTION_NAMES = {
+    "sign": gettext_lazy("Sign"),
+    "countersign": gettext_lazy("Countersign"),
+    "suspend": gettext_lazy("Suspend"),
+    "resume": gettext_lazy("Resume"),
+    "terminate": gettext_lazy("End the agreement"),
+}
 
 
 @login_required
@@ -108,8 +116,8 @@ def agreement_action_view(request, pk, action):
     party = agreement_actions(agreement=agreement, viewer=request.user).get(action)
     if party is None:
         raise PermissionDenied(
-            _("You cannot %(action)s this agreement while it is %(status)s.")
-            % {"action": action, "status": agreement.get_status_display()}
+            _("“%(action)s” is not open to you while the agreement is %(status)s.")
+            % {"action": ACTION_NAMES[action], "status": agreement.get_status_display()}
         )
     if action == "sign":
         form = SignForm(request.POST)
