@@ -10,6 +10,7 @@ from hub.agreements import signing
 from hub.agreements.models import Agreement
 from hub.agreements.selectors import agreement_get, agreement_list
 from hub.agreements.services import agreement_verify
+from hub.core.errors import error_responses
 
 
 class AgreementOutput(serializers.ModelSerializer):
@@ -59,13 +60,19 @@ class VerificationOutput(serializers.Serializer):
 
 
 class AgreementListApi(APIView):
-    @extend_schema(operation_id="agreements_list", responses=AgreementOutput(many=True))
+    @extend_schema(
+        operation_id="agreements_list",
+        responses={200: AgreementOutput(many=True), **error_responses(401)},
+    )
     def get(self, request):
         return Response(AgreementOutput(agreement_list(visible_to=request.user), many=True).data)
 
 
 class AgreementDetailApi(APIView):
-    @extend_schema(operation_id="agreements_get", responses=AgreementOutput)
+    @extend_schema(
+        operation_id="agreements_get",
+        responses={200: AgreementOutput, **error_responses(401, 404)},
+    )
     def get(self, request, pk):
         return Response(AgreementOutput(agreement_get(visible_to=request.user, pk=pk)).data)
 
@@ -73,7 +80,10 @@ class AgreementDetailApi(APIView):
 class AgreementVerificationApi(APIView):
     """Whether the agreement's signatures hold and it still says what was signed."""
 
-    @extend_schema(operation_id="agreements_verify", responses=VerificationOutput)
+    @extend_schema(
+        operation_id="agreements_verify",
+        responses={200: VerificationOutput, **error_responses(401, 404)},
+    )
     def get(self, request, pk):
         result = agreement_verify(agreement=agreement_get(visible_to=request.user, pk=pk))
         return Response(

@@ -177,7 +177,8 @@ def _shown(value: object) -> str:
     such as a newline that only JSON shows; anything else as JSON."""
     if isinstance(value, str) and value.isprintable():
         return f"'{value}'"
-    return json.dumps(value, ensure_ascii=False)
+    # Request bodies read fractions as Decimal, which JSON shows as the number it is.
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def _missing(parts: tuple, name: str) -> str:

@@ -3,6 +3,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hub.core.errors import error_responses
 from hub.core.roles import customs_roles_of
 from hub.enterprises.selectors import membership_list
 
@@ -12,15 +13,18 @@ class WhoAmIApi(APIView):
 
     @extend_schema(
         operation_id="whoami",
-        responses=inline_serializer(
-            "WhoAmI",
-            {
-                "kind": serializers.ChoiceField(["person", "erp", "g2g"]),
-                "name": serializers.CharField(),
-                "enterprises": serializers.ListField(child=serializers.DictField()),
-                "customs_roles": serializers.ListField(child=serializers.CharField()),
-            },
-        ),
+        responses={
+            200: inline_serializer(
+                "WhoAmI",
+                {
+                    "kind": serializers.ChoiceField(["person", "erp", "g2g"]),
+                    "name": serializers.CharField(),
+                    "enterprises": serializers.ListField(child=serializers.DictField()),
+                    "customs_roles": serializers.ListField(child=serializers.CharField()),
+                },
+            ),
+            **error_responses(401),
+        },
     )
     def get(self, request):
         api_key = getattr(request.user, "api_key", None)

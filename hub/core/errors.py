@@ -7,7 +7,7 @@ Paths are JSON pointers into the request body; spreadsheet errors use `row` and 
 """
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -67,6 +67,15 @@ def flatten_validation_detail(detail, path=()) -> list[dict]:
 def api_exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    elif isinstance(exc, Http404):
+        # Selectors raise Django's 404 so that pages and the API share them; answer in our shape.
+        exc = exceptions.NotFound(
+            str(exc)
+            or _(
+                "There is no such object, or these credentials may not see it. Check the id or "
+                "reference in the URL."
+            )
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None  # an unexpected exception: a bug, left to Django's 500 handling

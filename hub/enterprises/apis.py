@@ -5,6 +5,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hub.core.errors import error_responses
 from hub.core.roles import CustomsRole
 from hub.enterprises import services
 from hub.enterprises.forms import identifiers_clean
@@ -109,7 +110,10 @@ class EnterpriseListApi(APIView):
             [OnboardingOrSystem()] if self.request.method == "POST" else super().get_permissions()
         )
 
-    @extend_schema(operation_id="enterprises_list", responses=EnterpriseOutput(many=True))
+    @extend_schema(
+        operation_id="enterprises_list",
+        responses={200: EnterpriseOutput(many=True), **error_responses(401)},
+    )
     def get(self, request):
         enterprises = enterprise_list(visible_to=request.user).prefetch_related("identifiers")
         return Response(EnterpriseOutput(enterprises, many=True).data)
@@ -117,7 +121,7 @@ class EnterpriseListApi(APIView):
     @extend_schema(
         operation_id="enterprises_register",
         request=EnterpriseInput,
-        responses={201: EnterpriseOutput},
+        responses={201: EnterpriseOutput, **error_responses(400, 401, 403, 413, 415)},
     )
     def post(self, request):
         serializer = EnterpriseInput(data=request.data)
@@ -130,7 +134,10 @@ class EnterpriseListApi(APIView):
 
 
 class EnterpriseDetailApi(APIView):
-    @extend_schema(operation_id="enterprises_get", responses=EnterpriseOutput)
+    @extend_schema(
+        operation_id="enterprises_get",
+        responses={200: EnterpriseOutput, **error_responses(401, 404)},
+    )
     def get(self, request, pk):
         return Response(EnterpriseOutput(enterprise_get(visible_to=request.user, pk=pk)).data)
 
@@ -139,7 +146,9 @@ class EnterpriseDecisionApi(APIView):
     permission_classes = [Onboarding]
 
     @extend_schema(
-        operation_id="enterprises_decide", request=DecisionInput, responses=EnterpriseOutput
+        operation_id="enterprises_decide",
+        request=DecisionInput,
+        responses={200: EnterpriseOutput, **error_responses(400, 401, 403, 404, 413, 415)},
     )
     def post(self, request, pk):
         enterprise = enterprise_get(visible_to=request.user, pk=pk)
@@ -161,7 +170,9 @@ class EnterpriseRatingApi(APIView):
     permission_classes = [OnboardingOrSystem]
 
     @extend_schema(
-        operation_id="enterprises_rating_set", request=RatingInput, responses=EnterpriseOutput
+        operation_id="enterprises_rating_set",
+        request=RatingInput,
+        responses={200: EnterpriseOutput, **error_responses(400, 401, 403, 404, 413, 415)},
     )
     def post(self, request, pk):
         enterprise = enterprise_get(visible_to=request.user, pk=pk)

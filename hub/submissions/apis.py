@@ -1,15 +1,20 @@
 import json
+import math
+import re
+import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from hub.agreements.selectors import agreement_in_force
+from hub.catalogue.fields import field as catalogue_field
 from hub.catalogue.schemas import consignment_schema
 from hub.core.errors import DocumentInvalid, ErrorItemSerializer, error_responses
 from hub.submissions.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -21,19 +26,31 @@ from hub.submissions.selectors import consignment_get, revision_list
 from hub.submissions.services import MAX_BATCH, IngestRefused, consignment_ingest
 
 
-class ApiKeyRateThrottle(SimpleRateThrottle):
-    """A request budget per API key (per person for sessions), shared by all web processes
-    through the cache."""
+class ApiKeyRateThrottle(BaseThrottle):
+    """A request budget per API key (per person for sessions) in fixed windows, shared by all
+    web processes through the cache. One counter increment a request: DRF's default throttle
+    keeps every request's timestamp, which grows with the budget."""
 
-    scope = "api"
-
-    def get_rate(self):
-        return settings.API_RATE_LIMIT
-
-    def get_cache_key(self, request, view):
+    def allow_request(self, request, view):
+        count_text, period_text = settings.API_RATE_LIMIT.split("/")
+        self.limit = int(count_text)
+        self.period = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period_text[0]]
         api_key = getattr(request.user, "api_key", None)
         ident = f"key-{api_key.prefix}" if api_key else f"user-{request.user.pk}"
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+        now = time.time()
+        window = int(now // self.period)
+        self.retry_after = (window + 1) * self.period - now
+        key = f"throttle:{ident}:{window}"
+        cache.add(key, 0, timeout=self.period + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # the window's key expired between the two calls
+            cache.add(key, 1, timeout=self.period + 1)
+            count = 1
+        return count <= self.limit
+
+    def wait(self):
+        return math.ceil(self.retry_after)
 
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
@@ -43,6 +60,19 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     required=False,
     description="Any unique string per request (at most 200 characters). A repeat with the same "
     "key and body returns the first response; the same key with another body is 422.",
+)
+
+REFERENCE_FIELD = catalogue_field("reference")
+
+REFERENCE_PARAMETER = OpenApiParameter(
+    "reference",
+    {
+        "type": "string",
+        "pattern": REFERENCE_FIELD.pattern,
+        "maxLength": REFERENCE_FIELD.max_length,
+    },
+    OpenApiParameter.PATH,
+    description=REFERENCE_FIELD.help_en,
 )
 
 CONSIGNMENT_DOCUMENT = inline_serializer(
@@ -107,6 +137,21 @@ def _revision_summary(revision) -> dict:
         "hours_before_arrival": str(revision.hours_before_arrival),
         "payload_sha256": revision.payload_sha256,
     }
+
+
+def _reference_checked(reference: str) -> str:
+    """A reference from the URL that no consignment can have is refused before it reaches a
+    query: PostgreSQL refuses some characters, such as NUL, outright."""
+    if len(reference) > REFERENCE_FIELD.max_length or not re.fullmatch(
+        REFERENCE_FIELD.pattern, reference
+    ):
+        raise NotFound(
+            _(
+                "No consignment has this reference: a reference is up to 64 letters, digits, "
+                "'.', '_' or '-', starting with a letter or digit."
+            )
+        )
+    return reference
 
 
 def _ingest_one(request, document):
@@ -268,6 +313,7 @@ class ConsignmentQuery(serializers.Serializer):
     enterprise = serializers.IntegerField(
         required=False,
         min_value=1,
+        max_value=2**63 - 1,  # the largest id the database holds
         help_text="For customs: the enterprise's id, when several enterprises use the reference.",
     )
 
@@ -280,7 +326,7 @@ class ConsignmentDetailApi(SubmissionApi):
 
     @extend_schema(
         operation_id="consignments_get",
-        parameters=[ConsignmentQuery],
+        parameters=[REFERENCE_PARAMETER, ConsignmentQuery],
         responses={
             200: inline_serializer(
                 "Consignment",
@@ -300,7 +346,7 @@ class ConsignmentDetailApi(SubmissionApi):
         query.is_valid(raise_exception=True)
         consignment = consignment_get(
             visible_to=request.user,
-            reference=reference,
+            reference=_reference_checked(reference),
             enterprise_id=query.validated_data.get("enterprise"),
         )
         revisions = list(revision_list(consignment=consignment))
@@ -326,7 +372,7 @@ class ConsignmentDetailApi(SubmissionApi):
     @extend_schema(
         operation_id="consignments_amend",
         request=CONSIGNMENT_DOCUMENT,
-        parameters=[IDEMPOTENCY_PARAMETER],
+        parameters=[REFERENCE_PARAMETER, IDEMPOTENCY_PARAMETER],
         responses={
             201: INGEST_RESULT,
             200: INGEST_RESULT,
@@ -336,7 +382,7 @@ class ConsignmentDetailApi(SubmissionApi):
     @idempotent
     def put(self, request, reference):
         if not Consignment.objects.filter(
-            enterprise_id=request.user.enterprise_id, reference=reference
+            enterprise_id=request.user.enterprise_id, reference=_reference_checked(reference)
         ).exists():
             raise NotFound(
                 _("No consignment %(reference)s to amend: share it first with POST consignments.")

@@ -101,3 +101,13 @@ def test_an_unknown_page_is_an_html_404(client):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_an_object_the_caller_may_not_see_is_a_404_in_the_error_shape(client, erp_key):
+    # Selectors raise Django's Http404, which came out as DRF's {"detail": ...}.
+    response = client.get(
+        "/api/v1/enterprises/999999", HTTP_AUTHORIZATION=f"Api-Key {erp_key.plaintext}"
+    )
+
+    body = assert_error_shape(response, 404, "not_found")
+    assert "Check the id" in body["message"]

@@ -194,3 +194,66 @@ def test_another_enterprise_cannot_read_the_consignment(erp, agreement):
     )
 
     assert response.status_code == 404
+
+
+def test_a_reference_no_consignment_can_have_is_a_404_that_says_what_a_reference_is(erp, agreement):
+    # PostgreSQL refused the NUL character outright, which was a 500.
+    read = erp.get("/api/v1/consignments/PO%00-1")
+    amend = erp.put(
+        "/api/v1/consignments/PO%00-1",
+        json.dumps(consignment_document()),
+        content_type="application/json",
+    )
+
+    for response in (read, amend):
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"
+        assert "up to 64 letters, digits" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [("revision", "latest"), ("revision", "0"), ("enterprise", "99999999999999999999")],
+)
+def test_a_query_parameter_that_is_not_a_valid_number_is_a_400_naming_it(
+    erp, agreement, parameter, value
+):
+    # An enterprise id beyond the database's integers was a 500 on SQLite.
+    post(erp, "/api/v1/consignments", consignment_document("PO-Q"))
+
+    response = erp.get(f"/api/v1/consignments/PO-Q?{parameter}={value}")
+
+    assert response.status_code == 400
+    assert [error["path"] for error in response.json()["errors"]] == [f"/{parameter}"]
+
+
+def test_a_batch_item_of_the_wrong_type_holding_a_fraction_is_refused_not_a_server_error(
+    erp, agreement
+):
+    # A fraction is parsed as a Decimal, which the refusal message failed to quote.
+    response = erp.post(
+        "/api/v1/consignments/batch",
+        '{"consignments": [[1, 0.5]]}',
+        content_type="application/json",
+    )
+
+    assert response.status_code == 200
+    [item] = response.json()["results"]
+    assert (item["status"], item["errors"][0]["code"]) == ("refused", "wrong_type")
+
+
+def test_a_nul_character_anywhere_in_the_body_is_a_400_with_its_path(erp, agreement):
+    # PostgreSQL cannot store NUL: in a stored text, or in a refusal kept for an idempotency key
+    # that quotes it, it was a 500.
+    document = consignment_document("PO-NUL")
+    document["lines"][1]["description"] = "Bearing\x00"
+    batch = {"consignments": [{"ref\x00erence": "PO-NUL-2"}]}
+
+    single = post(erp, "/api/v1/consignments", document)
+    batched = post(erp, "/api/v1/consignments/batch", batch, HTTP_IDEMPOTENCY_KEY="nul-1")
+
+    assert single.status_code == batched.status_code == 400
+    assert single.json()["errors"][0]["path"] == "/lines/1/description"
+    assert batched.json()["errors"][0]["path"] == "/consignments/0/ref\x00erence"
+    assert "NUL" in single.json()["errors"][0]["message"]
+    assert not Consignment.objects.exists()
