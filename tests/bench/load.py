@@ -29,8 +29,14 @@ class LoadResult:
         return statistics.quantiles(self.latencies_ms, n=100)[98]
 
 
-def run_load(url: str, method: str, bodies: list[bytes], headers: dict, connections: int = 4,
-             timeout: float = 60) -> LoadResult:
+def run_load(
+    url: str,
+    method: str,
+    bodies: list[bytes],
+    headers: dict,
+    connections: int = 4,
+    timeout: float = 60,
+) -> LoadResult:
     """Send every body once, spread over `connections` connections in parallel."""
     parts = urlsplit(url)
     latencies: list[float] = []
@@ -43,8 +49,9 @@ def run_load(url: str, method: str, bodies: list[bytes], headers: dict, connecti
         own_latencies, own_statuses = [], {}
         for body in share:
             started = time.perf_counter()
-            connection.request(method, parts.path, body=body,
-                                headers={**headers, "Content-Length": str(len(body))})
+            connection.request(
+                method, parts.path, body=body, headers={**headers, "Content-Length": str(len(body))}
+            )
             response = connection.getresponse()
             response.read()
             own_latencies.append((time.perf_counter() - started) * 1000)

@@ -15,8 +15,15 @@ from hub.submissions.permissions import IsErpKey
 class LineSerializer(serializers.ModelSerializer):
     class Meta:
         model = ConsignmentLine
-        fields = ["line_number", "material_number", "description", "quantity", "unit",
-                  "line_value", "origin_country"]
+        fields = [
+            "line_number",
+            "material_number",
+            "description",
+            "quantity",
+            "unit",
+            "line_value",
+            "origin_country",
+        ]
 
 
 class RevisionSerializer(serializers.ModelSerializer):
@@ -26,9 +33,19 @@ class RevisionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ConsignmentRevision
-        fields = ["reference", "transport_document_number", "transport_mode", "port_of_loading",
-                  "port_of_discharge", "estimated_arrival", "invoice_number", "invoice_date",
-                  "currency", "seller", "lines"]
+        fields = [
+            "reference",
+            "transport_document_number",
+            "transport_mode",
+            "port_of_loading",
+            "port_of_discharge",
+            "estimated_arrival",
+            "invoice_number",
+            "invoice_date",
+            "currency",
+            "seller",
+            "lines",
+        ]
 
 
 class NaiveConsignmentCreate(APIView):
@@ -41,16 +58,28 @@ class NaiveConsignmentCreate(APIView):
         agreement = agreement_in_force(enterprise_id=request.user.enterprise_id)
         with transaction.atomic():
             consignment = Consignment.objects.create(
-                enterprise_id=agreement.enterprise_id, reference=data["reference"],
+                enterprise_id=agreement.enterprise_id,
+                reference=data["reference"],
                 transport_document_number=data["transport_document_number"],
                 invoice_number=data["invoice_number"],
-                estimated_arrival=data["estimated_arrival"])
+                estimated_arrival=data["estimated_arrival"],
+            )
             revision = ConsignmentRevision.objects.create(
-                consignment=consignment, number=1, agreement=agreement, channel="api",
-                received_at=timezone.now(), hours_before_arrival=0, payload_sha256="",
-                submitted_by="bench", document="{}",
-                **{key: value for key, value in data.items()
-                   if key not in ("reference", "seller", "lines")})
+                consignment=consignment,
+                number=1,
+                agreement=agreement,
+                channel="api",
+                received_at=timezone.now(),
+                hours_before_arrival=0,
+                payload_sha256="",
+                submitted_by="bench",
+                document="{}",
+                **{
+                    key: value
+                    for key, value in data.items()
+                    if key not in ("reference", "seller", "lines")
+                },
+            )
             for line in data["lines"]:
                 ConsignmentLine.objects.create(revision=revision, **line)
         return Response({"reference": consignment.reference}, status=201)

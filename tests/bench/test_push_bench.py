@@ -53,14 +53,36 @@ def server():
         "CELERY_QUEUE": "hub-bench",
     }
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
-    key = subprocess.run([sys.executable, "-m", "tests.bench.seed"], cwd=REPO, env=env,
-                         check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    key = (
+        subprocess.run(
+            [sys.executable, "-m", "tests.bench.seed"],
+            cwd=REPO,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     port = free_port()
     gunicorn = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "hub.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(WORKERS), "--worker-class", "gthread", "--threads", "2",
-         "--log-level", "warning"],
-        cwd=REPO, env=env,
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "hub.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
     )
     deadline = time.monotonic() + 30
     while True:
@@ -75,34 +97,51 @@ def server():
     yield f"http://127.0.0.1:{port}", key
     gunicorn.terminate()
     gunicorn.wait(timeout=30)
-    subprocess.run([sys.executable, "-m", "celery", "-A", "hub", "purge", "-f", "-Q", "hub-bench"],
-                   cwd=REPO, env=env, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "hub", "purge", "-f", "-Q", "hub-bench"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+    )
 
 
 def bodies(prefix: str, count: int) -> list[bytes]:
-    return [json.dumps(consignment_document(f"{prefix}-{n}", lines=LINES)).encode()
-            for n in range(count)]
+    return [
+        json.dumps(consignment_document(f"{prefix}-{n}", lines=LINES)).encode()
+        for n in range(count)
+    ]
 
 
 def report(label: str, result, unit="consignments/s", per_request=1) -> str:
-    return (f"  {label:<46} {result.per_second * per_request:9,.0f} {unit}   "
-            f"p50 {result.p50_ms:6.1f} ms   p99 {result.p99_ms:6.1f} ms   {result.statuses}")
+    return (
+        f"  {label:<46} {result.per_second * per_request:9,.0f} {unit}   "
+        f"p50 {result.p50_ms:6.1f} ms   p99 {result.p99_ms:6.1f} ms   {result.statuses}"
+    )
 
 
 def test_bench_single_push_beside_the_naive_endpoint(server):
     base, key = server
     headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
     run_load(f"{base}/api/v1/consignments", "POST", bodies("warm", 200), headers, CONNECTIONS)
-    run_load(f"{base}/bench/naive-consignments", "POST", bodies("warm-naive", 200), headers,
-             CONNECTIONS)
+    run_load(
+        f"{base}/bench/naive-consignments", "POST", bodies("warm-naive", 200), headers, CONNECTIONS
+    )
 
-    naive = run_load(f"{base}/bench/naive-consignments", "POST", bodies("naive", SINGLE_PUSHES),
-                     headers, CONNECTIONS)
-    hub = run_load(f"{base}/api/v1/consignments", "POST", bodies("hub", SINGLE_PUSHES), headers,
-                   CONNECTIONS)
+    naive = run_load(
+        f"{base}/bench/naive-consignments",
+        "POST",
+        bodies("naive", SINGLE_PUSHES),
+        headers,
+        CONNECTIONS,
+    )
+    hub = run_load(
+        f"{base}/api/v1/consignments", "POST", bodies("hub", SINGLE_PUSHES), headers, CONNECTIONS
+    )
 
-    print(f"\n[{WORKERS} gunicorn workers, {CONNECTIONS} connections, {SINGLE_PUSHES:,} "
-          f"consignments of {LINES} lines each]")
+    print(
+        f"\n[{WORKERS} gunicorn workers, {CONNECTIONS} connections, {SINGLE_PUSHES:,} "
+        f"consignments of {LINES} lines each]"
+    )
     print(report("naive DRF ModelSerializer endpoint", naive))
     print(report("POST /api/v1/consignments", hub))
     assert set(hub.statuses) == {201}
@@ -112,8 +151,16 @@ def test_bench_single_push_beside_the_naive_endpoint(server):
 def test_bench_batch_push(server):
     base, key = server
     headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
-    batches = [json.dumps({"consignments": [consignment_document(f"batch-{b}-{n}", lines=LINES)
-                                            for n in range(1000)]}).encode() for b in range(6)]
+    batches = [
+        json.dumps(
+            {
+                "consignments": [
+                    consignment_document(f"batch-{b}-{n}", lines=LINES) for n in range(1000)
+                ]
+            }
+        ).encode()
+        for b in range(6)
+    ]
 
     result = run_load(f"{base}/api/v1/consignments/batch", "POST", batches, headers, 2)
 

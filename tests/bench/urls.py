@@ -3,5 +3,4 @@ from django.urls import path
 from hub.urls import urlpatterns as hub_urlpatterns
 from tests.bench.naive import NaiveConsignmentCreate
 
-urlpatterns = [path("bench/naive-consignments", NaiveConsignmentCreate.as_view()),
-               *hub_urlpatterns]
+urlpatterns = [path("bench/naive-consignments", NaiveConsignmentCreate.as_view()), *hub_urlpatterns]

@@ -490,8 +490,15 @@ def test_the_compiled_validator_gives_the_same_verdict_as_the_full_one(data):
     document = data.draw(documents(keys))
     if data.draw(st.booleans()):  # break one value at random
         path = data.draw(st.sampled_from(sorted(document)))
-        document[path] = data.draw(st.one_of(st.none(), st.integers(), st.text(max_size=5),
-                                              st.just("2026-02-30"), st.just("CNSHA\\n")))
+        document[path] = data.draw(
+            st.one_of(
+                st.none(),
+                st.integers(),
+                st.text(max_size=5),
+                st.just("2026-02-30"),
+                st.just("CNSHA\\n"),
+            )
+        )
 
     full_verdict = not any(True for _ in _validator(keys).iter_errors(document))
 

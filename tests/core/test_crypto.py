@@ -2,10 +2,11 @@ import base64
 import os
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 
-from hub.core.crypto import DecryptionError, decrypt, encrypt
+from hub.core.crypto import DecryptionError, blind_index, decrypt, encrypt
 from hub.submissions.models import ConsignmentLine
 from hub.submissions.services import consignment_ingest
 from tests.factories import active_agreement, consignment_document
@@ -31,13 +32,18 @@ def test_a_value_decrypts_only_in_the_column_it_was_encrypted_for(settings):
 
 
 @pytest.mark.django_db
-def test_rotate_keys_re_encrypts_everything_under_the_new_key(settings, enterprise,
-                                                               enterprise_admin, capsys):
+def test_rotate_keys_re_encrypts_everything_under_the_new_key(
+    settings, enterprise, enterprise_admin, capsys
+):
     old = new_key("2025")
     settings.FIELD_ENCRYPTION_KEYS = old
     active_agreement(enterprise, enterprise_admin)
-    consignment_ingest(enterprise_id=enterprise.pk, documents=[consignment_document(lines=3)],
-                       channel="api", actor=enterprise_admin)
+    consignment_ingest(
+        enterprise_id=enterprise.pk,
+        documents=[consignment_document(lines=3)],
+        channel="api",
+        actor=enterprise_admin,
+    )
     assert all(value.startswith("enc1:2025:") for value in stored_line_values())
 
     settings.FIELD_ENCRYPTION_KEYS = f"{new_key('2026')},{old}"
@@ -47,4 +53,25 @@ def test_rotate_keys_re_encrypts_everything_under_the_new_key(settings, enterpri
     assert "re-encrypted" in capsys.readouterr().out
     settings.FIELD_ENCRYPTION_KEYS = settings.FIELD_ENCRYPTION_KEYS.split(",")[0]  # old key gone
     assert sorted(line.line_value for line in ConsignmentLine.objects.all()) == [
-        "1001.50", "1002.50", "1003.50"]
+        "1001.50",
+        "1002.50",
+        "1003.50",
+    ]
+
+
+def test_a_blind_index_matches_equal_values_only_under_its_key_and_context(settings):
+    settings.BLIND_INDEX_KEY = base64.b64encode(os.urandom(32)).decode()
+    index = blind_index("DE136695976", context="partners.identifier")
+
+    assert index == blind_index("DE136695976", context="partners.identifier")
+    assert index != blind_index("DE136695977", context="partners.identifier")
+    assert index != blind_index("DE136695976", context="another.column")
+    settings.BLIND_INDEX_KEY = base64.b64encode(os.urandom(32)).decode()
+    assert index != blind_index("DE136695976", context="partners.identifier")
+
+
+def test_without_a_blind_index_key_matching_refuses_to_run(settings):
+    settings.BLIND_INDEX_KEY = ""
+
+    with pytest.raises(ImproperlyConfigured, match="BLIND_INDEX_KEY"):
+        blind_index("DE136695976", context="partners.identifier")

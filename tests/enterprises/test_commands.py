@@ -8,8 +8,9 @@ from hub.enterprises.models import ApiKey
 pytestmark = pytest.mark.django_db
 
 
-def test_the_g2g_key_command_prints_a_key_that_authenticates_as_the_customs_system(api_client,
-                                                                                    capsys):
+def test_the_g2g_key_command_prints_a_key_that_authenticates_as_the_customs_system(
+    api_client, capsys
+):
     call_command("g2g_key_create", name="Declaration system, production")
 
     plaintext = re.search(r"hub_[0-9a-f]{8}_[A-Za-z0-9-]+", capsys.readouterr().out).group(0)

@@ -25,23 +25,41 @@ def key(enterprise, enterprise_admin):
 
 def push(live_server, key, fixture, format_name):
     return subprocess.run(
-        [sys.executable, "-m", "connectors", "push", str(FIXTURES / fixture), "--format",
-         format_name, "--url", live_server.url, "--key", key],
-        cwd=REPO, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "connectors",
+            "push",
+            str(FIXTURES / fixture),
+            "--format",
+            format_name,
+            "--url",
+            live_server.url,
+            "--key",
+            key,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
-@pytest.mark.parametrize(("fixture", "format_name"), [
-    ("invoic02__basic.xml", "sap-idoc"),
-    ("invoic02__multiple_idocs.xml", "sap-idoc"),
-    ("desadv01__containers.xml", "sap-idoc"),
-    ("edifact_invoic_d96a__basic.edi", "edifact"),
-    ("edifact_invoic_d96a__multiple_messages.edi", "edifact"),
-    ("edifact_invoic_d01b__una_release_chars.edi", "edifact"),
-    ("edifact_desadv_d96a__basic.edi", "edifact"),
-])
-def test_a_sample_document_converts_and_pushes_through_the_cli(live_server, key, fixture,
-                                                                format_name):
+@pytest.mark.parametrize(
+    ("fixture", "format_name"),
+    [
+        ("invoic02__basic.xml", "sap-idoc"),
+        ("invoic02__multiple_idocs.xml", "sap-idoc"),
+        ("desadv01__containers.xml", "sap-idoc"),
+        ("edifact_invoic_d96a__basic.edi", "edifact"),
+        ("edifact_invoic_d96a__multiple_messages.edi", "edifact"),
+        ("edifact_invoic_d01b__una_release_chars.edi", "edifact"),
+        ("edifact_desadv_d96a__basic.edi", "edifact"),
+    ],
+)
+def test_a_sample_document_converts_and_pushes_through_the_cli(
+    live_server, key, fixture, format_name
+):
     import json
 
     expected = json.loads((FIXTURES / fixture).with_suffix(".expected.json").read_text())
