@@ -38,8 +38,8 @@ def idempotent(view_method):
         key = request.headers.get(HEADER)
         if not key:
             return view_method(view, request, *args, **kwargs)
-        if len(key) > MAX_KEY_LENGTH:
-            raise ValidationError({HEADER: [_("Use a key of at most 200 characters.")]})
+        if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            raise ValidationError({HEADER: [_("Use a key of at most 200 printable characters.")]})
         digest = hashlib.sha256(
             request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
         ).hexdigest()

@@ -257,3 +257,16 @@ def test_a_nul_character_anywhere_in_the_body_is_a_400_with_its_path(erp, agreem
     assert batched.json()["errors"][0]["path"] == "/consignments/0/ref\x00erence"
     assert "NUL" in single.json()["errors"][0]["message"]
     assert not Consignment.objects.exists()
+
+
+def test_an_idempotency_key_with_control_characters_is_a_400(erp, agreement):
+    response = post(
+        erp,
+        "/api/v1/consignments",
+        consignment_document("PO-CTRL"),
+        HTTP_IDEMPOTENCY_KEY="abc\x00def",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "/Idempotency-Key"
+    assert not Consignment.objects.exists()
