@@ -5,9 +5,15 @@ the first key encrypts, every key decrypts, so a key is rotated by putting a new
 running `manage.py rotate_keys`. A value is stored as `enc1:<key id>:<base64 of nonce+ciphertext>`,
 AES-256-GCM, with the column's name as associated data so that a ciphertext copied into another
 column does not decrypt.
+
+An encrypted value cannot be searched, so a value that must be matched (an identifier) also gets
+a blind index: HMAC-SHA256 under BLIND_INDEX_KEY, a key of its own, so that whoever reads the
+index column without the key learns nothing but which rows hold equal values.
 """
 
 import base64
+import hashlib
+import hmac
 import os
 from functools import lru_cache
 
@@ -70,6 +76,27 @@ def decrypt(token: str, *, context: str) -> str:
         raise DecryptionError(f"no key {error} in FIELD_ENCRYPTION_KEYS") from None
     except (ValueError, InvalidTag) as error:
         raise DecryptionError(f"not a valid ciphertext for {context}") from error
+
+
+@lru_cache(maxsize=4)
+def _blind_index_key(configured: str) -> bytes:
+    try:
+        raw = base64.b64decode(configured, validate=True)
+    except ValueError:
+        raw = b""
+    if len(raw) != 32:
+        raise ImproperlyConfigured(
+            "Set BLIND_INDEX_KEY to 32 random bytes in base64 to match identifiers. It must not "
+            "change once identifiers are stored (see `manage.py partner_identifiers_reindex`)."
+        )
+    return raw
+
+
+def blind_index(value: str, *, context: str) -> str:
+    """The keyed hash under which equal values can be found; `context` separates the uses, so
+    that an index from one column is no help in another."""
+    key = _blind_index_key(settings.BLIND_INDEX_KEY)
+    return hmac.new(key, f"{context}\x00{value}".encode(), hashlib.sha256).hexdigest()
 
 
 def key_id_of(token: str) -> str:
