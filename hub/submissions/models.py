@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -151,3 +152,68 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return f"{self.principal} {self.key}"
+
+
+class Upload(TimeStampedModel):
+    """An Excel file uploaded to share consignments, and what became of it. The file is kept,
+    encrypted, only when it was refused for errors in its cells: its annotated copy is made from
+    it."""
+
+    class Result(models.TextChoices):
+        ACCEPTED = "accepted", _("accepted")
+        REFUSED = "refused", _("refused")
+        DUPLICATE = "duplicate", _("already uploaded")
+
+    enterprise = models.ForeignKey(
+        "enterprises.Enterprise", on_delete=models.PROTECT, related_name="uploads"
+    )
+    agreement = models.ForeignKey(
+        "agreements.Agreement", null=True, on_delete=models.PROTECT, related_name="uploads"
+    )
+    file_name = models.CharField(_("file"), max_length=255)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_by_label = models.CharField(
+        _("uploaded by"), max_length=200, help_text="A person's user name or an API key's label."
+    )
+    declaration = models.TextField(
+        blank=True, help_text="The authenticity declaration the uploader confirmed."
+    )
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices)
+    code = models.CharField(max_length=40, blank=True, help_text="Why it was refused.")
+    message = models.TextField(blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)
+    consignments = models.JSONField(
+        default=list, blank=True, help_text="Of an accepted file: each consignment's outcome."
+    )
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    workbook = EncryptedTextField(blank=True, help_text="The refused file, in base64.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["enterprise", "-created_at"], name="upload_history_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "sha256"],
+                condition=models.Q(result="accepted"),
+                name="file_shared_once_per_enterprise",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.result})"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many consignments of an accepted file were new, amended or unchanged."""
+        counts = dict.fromkeys(("new", "amended", "unchanged"), 0)
+        for item in self.consignments:
+            counts[item["status"]] += 1
+        return counts

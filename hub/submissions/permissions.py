@@ -3,6 +3,7 @@ from rest_framework.permissions import BasePermission
 
 from hub.core.roles import is_customs_staff
 from hub.enterprises.permissions import is_customs_system
+from hub.submissions.selectors import submission_enterprise_list
 
 
 class IsErpKey(BasePermission):
@@ -27,3 +28,13 @@ class MaySeeConsignments(BasePermission):
             or is_customs_staff(user)
             or bool(user.pk and user.memberships.exists())
         )
+
+
+class MaySubmitData(BasePermission):
+    message = _(
+        "Uploading takes the enterprise's ERP API key, or a member of the enterprise who may "
+        "submit data for it (an admin or a submitter)."
+    )
+
+    def has_permission(self, request, view):
+        return submission_enterprise_list(visible_to=request.user).exists()

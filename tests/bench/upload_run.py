@@ -5,6 +5,7 @@ consignment tables, and prints one JSON line: rows, seconds, peak and starting R
     python -m tests.bench.upload_run make FILE ROWS    # write the workbook to upload
     python -m tests.bench.upload_run hub FILE           # POST /api/v1/uploads, in-process
     python -m tests.bench.upload_run import-export FILE # django-import-export's xlsx import
+    python -m tests.bench.upload_run phases FILE        # the upload's steps timed one by one
 """
 
 import json
@@ -15,6 +16,7 @@ import time
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import django
@@ -23,19 +25,31 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.bench.settings")
 django.setup()
 
 import tablib  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from import_export import fields, resources  # noqa: E402
 
-from connectors.excel_template import template_build  # noqa: E402
+from connectors.excel_template import (  # noqa: E402
+    template_build,
+    workbook_inspect,
+    workbook_read,
+)
 from hub.submissions.models import (  # noqa: E402
     Consignment,
     ConsignmentLine,
     ConsignmentParty,
     ConsignmentRevision,
 )
-from hub.submissions.uploads import template_columns, template_identity  # noqa: E402
+from hub.submissions.services import consignment_ingest, consignment_validate  # noqa: E402
+from hub.submissions.uploads import (  # noqa: E402
+    INGEST_CHUNK,
+    template_columns,
+    template_identity,
+    upload_limits,
+)
 from tests.factories import (  # noqa: E402
     ApiKeyFactory,
     EnterpriseFactory,
@@ -100,7 +114,7 @@ def bench_rows(count: int):
 
 
 def make(path: str, count: int) -> None:
-    agreement = type("Agreement", (), {"scope": SCOPE, "version": 1})
+    agreement = SimpleNamespace(scope=SCOPE, version=1)
     data = template_build(
         template_columns(SCOPE),
         template_identity(agreement),
@@ -132,6 +146,46 @@ def hub_upload(data: bytes):
         if response.status_code != 201:
             raise SystemExit(f"the upload was refused: {response.content[:2000]!r}")
         return response.json()["upload"]["rows"]
+
+    return run
+
+
+def hub_phases(data: bytes):
+    """The upload's steps timed one by one, in-process: where the time of the upload goes."""
+    _enterprise, admin, agreement = seed()
+    columns = template_columns(agreement.scope)
+
+    def run() -> dict:
+        timings = {}
+        started = time.perf_counter()
+        workbook_inspect(data, upload_limits(columns), language="en")
+        timings["inspect"] = time.perf_counter() - started
+        started = time.perf_counter()
+        contents = workbook_read(
+            data,
+            columns,
+            template_identity(agreement),
+            language="en",
+            max_rows=settings.UPLOAD_MAX_ROWS,
+        )
+        timings["read"] = time.perf_counter() - started
+        documents = [consignment.document for consignment in contents.consignments]
+        started = time.perf_counter()
+        for document in documents:
+            consignment_validate(document, scope=agreement.scope)
+        timings["ingest_validation"] = time.perf_counter() - started
+        started = time.perf_counter()
+        with transaction.atomic():
+            for start in range(0, len(documents), INGEST_CHUNK):
+                consignment_ingest(
+                    enterprise_id=agreement.enterprise_id,
+                    documents=documents[start : start + INGEST_CHUNK],
+                    channel="excel",
+                    actor=admin,
+                    source_format="xlsx",
+                )
+        timings["ingest"] = time.perf_counter() - started
+        return {"rows": contents.rows, **timings}
 
     return run
 
@@ -251,6 +305,9 @@ def main() -> None:
         return
     with open(path, "rb") as file:
         data = file.read()
+    if command == "phases":
+        print(json.dumps(hub_phases(data)()))
+        return
     run = {"hub": hub_upload, "import-export": import_export_upload}[command](data)
     start_rss = rss_mb()
     started = time.perf_counter()
