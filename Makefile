@@ -18,7 +18,7 @@ install: $(VENV)/.installed
 
 # Local secrets for the embedded default; a deployment sets SECRET_KEY in its environment instead.
 .env:
-	@python3 -c 'import base64, os, secrets; print(f"SECRET_KEY={secrets.token_urlsafe(50)}\nDEBUG=true\nAGREEMENT_SIGNING_KEY={base64.b64encode(os.urandom(32)).decode()}\nFIELD_ENCRYPTION_KEYS=k1:{base64.b64encode(os.urandom(32)).decode()}")' > .env
+	@python3 -c 'import base64, os, secrets; print(f"SECRET_KEY={secrets.token_urlsafe(50)}\nDEBUG=true\nAGREEMENT_SIGNING_KEY={base64.b64encode(os.urandom(32)).decode()}\nFIELD_ENCRYPTION_KEYS=k1:{base64.b64encode(os.urandom(32)).decode()}\nBLIND_INDEX_KEY={base64.b64encode(os.urandom(32)).decode()}")' > .env
 	@echo "Wrote .env with fresh keys and DEBUG=true"
 
 run: install .env

@@ -9,6 +9,7 @@ from pathlib import Path
 import environ
 import structlog
 from celery.schedules import schedule
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "hub.catalogue",
     "hub.agreements",
     "hub.submissions",
+    "hub.partners",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +161,16 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=16 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 # Requests per API key (or person), e.g. "3000/min"; 429 with Retry-After beyond it.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="3000/min")
+# Excel uploads: the largest file and the most data rows in one. The file travels in a multipart
+# body, which must also pass API_MAX_BODY_BYTES: room is left for the envelope and form fields.
+UPLOAD_ENVELOPE_BYTES = 64 * 1024
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=API_MAX_BODY_BYTES - UPLOAD_ENVELOPE_BYTES)
+UPLOAD_MAX_ROWS = env.int("UPLOAD_MAX_ROWS", default=100_000)
+if UPLOAD_MAX_BYTES > API_MAX_BODY_BYTES - UPLOAD_ENVELOPE_BYTES:
+    raise ImproperlyConfigured(
+        f"UPLOAD_MAX_BYTES ({UPLOAD_MAX_BYTES}) must be at most API_MAX_BODY_BYTES minus "
+        f"{UPLOAD_ENVELOPE_BYTES} for the multipart envelope; raise API_MAX_BODY_BYTES as well."
+    )
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -185,6 +197,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Both parties' fields of an agreement take the same choices: one name in the schema.
+    "ENUM_NAME_OVERRIDES": {"AgreementPartyEnum": "hub.agreements.models.Party"},
 }
 
 # --- Keys ------------------------------------------------------------------------------------
@@ -192,6 +206,8 @@ SPECTACULAR_SETTINGS = {
 AGREEMENT_SIGNING_KEY = env.str("AGREEMENT_SIGNING_KEY", default="")
 # AES-GCM key ring for confidential fields: "<key id>:<32 bytes base64>,...", the first encrypts.
 FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default="")
+# HMAC key (32 bytes, base64) of the blind indexes that match encrypted identifiers.
+BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
 
 # --- Cache: shared by every web process when Redis is configured (rate limits live here) ---
 CACHES = {
@@ -216,8 +232,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# Workers log through LOGGING below, as structured lines like the web processes.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=30)
-# A queued job not finished after this long is sent again (its first message may be lost).
+# A job sent but not run after this long is sent again (its first message may be lost).
 OUTBOX_REQUEUE_AFTER_SECONDS = env.int("OUTBOX_REQUEUE_AFTER_SECONDS", default=600)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 # Jobs of the same task travel together, this many to a message.

@@ -8,6 +8,7 @@ from hub.agreements import urls as agreements_urls
 from hub.core import views as core_views
 from hub.core.urls import api_urlpatterns as core_api
 from hub.enterprises import urls as enterprises_urls
+from hub.partners import urls as partners_urls
 from hub.submissions import urls as submissions_urls
 
 api_v1 = [
@@ -15,6 +16,7 @@ api_v1 = [
     *enterprises_urls.api_urlpatterns,
     *agreements_urls.api_urlpatterns,
     *submissions_urls.api_urlpatterns,
+    *partners_urls.api_urlpatterns,
 ]
 
 urlpatterns = [
@@ -32,6 +34,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(enterprises_urls.urlpatterns)),
     path("", include(agreements_urls.urlpatterns)),
+    path("", include(submissions_urls.urlpatterns)),
+    path("", include(partners_urls.urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -47,11 +47,14 @@ def static_files_without_manifest(settings):
 
 @pytest.fixture(autouse=True)
 def keys_of_the_test_run(settings):
-    """Signing and encryption keys of the test run's own when the environment gives none."""
+    """Signing, encryption and blind-index keys of the test run's own when the environment gives
+    none."""
     if not settings.AGREEMENT_SIGNING_KEY:
         settings.AGREEMENT_SIGNING_KEY = TEST_SIGNING_KEY
     if not settings.FIELD_ENCRYPTION_KEYS:
         settings.FIELD_ENCRYPTION_KEYS = f"test:{TEST_SIGNING_KEY}"
+    if not settings.BLIND_INDEX_KEY:
+        settings.BLIND_INDEX_KEY = TEST_SIGNING_KEY
 
 
 @pytest.fixture(autouse=True)

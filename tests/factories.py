@@ -137,3 +137,18 @@ def consignment_document(reference="PO-2026-0001", lines=3, **overrides):
     }
     document.update(overrides)
     return document
+
+
+def registered_partner(enterprise, actor, **overrides):
+    """A supply-chain partner of `enterprise`, registered through the service; identifiers are
+    given canonical (scheme → value)."""
+    from hub.partners.services import partner_register
+
+    registration = {
+        "legal_name": "Rhein Präzisionstechnik GmbH",
+        "country": "DE",
+        "roles": ["seller"],
+        "identifiers": {},
+        **overrides,
+    }
+    return partner_register(enterprise=enterprise, actor=actor, **registration)

@@ -8,7 +8,11 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from hub.enterprises.services import invitation_create
+from hub.partners.models import MatchCandidate
+from hub.partners.services import partner_resolve
+from hub.submissions.models import Consignment
 from hub.submissions.services import consignment_ingest
+from hub.submissions.uploads import upload_receive
 from tests.factories import (
     ApiKeyFactory,
     EnterpriseFactory,
@@ -17,7 +21,9 @@ from tests.factories import (
     active_agreement,
     consignment_document,
     officer,
+    registered_partner,
 )
+from tests.workbooks import consignment_rows, filled_template
 
 PERSONAS = [
     "anonymous",
@@ -64,6 +70,9 @@ def api(**overrides):
 A_PAGE = page(members=200, customs=200, b_admin=404)
 A_ADMIN_ACTION = page(a_admin=302, a_submitter=403, a_viewer=403, b_admin=404, customs=403)
 ONBOARDING_ACTION = page(people=403, onboarding=302)
+A_SUBMIT_PAGE = page(a_admin=200, a_submitter=200, a_viewer=403, b_admin=404, customs=403)
+CUSTOMS_PAGE = page(people=403, customs=200)
+RESOLUTION_ACTION = page(people=403, risk=302, analyst=302)
 
 MATRIX = {
     # url name: (kwargs from the world, {method: statuses})
@@ -139,11 +148,70 @@ MATRIX = {
     "api-scope": (None, {"get": api(people=403, g2g_key=403, a_erp_key=200)}),
     "api-consignment-create": (None, {"post": api(people=403, g2g_key=403, a_erp_key=400)}),
     "api-consignment-batch": (None, {"post": api(people=403, g2g_key=403, a_erp_key=400)}),
+    "partner-list": ("enterprise", {"get": A_PAGE}),
+    "partner-create": ("enterprise", {"get": A_SUBMIT_PAGE, "post": A_SUBMIT_PAGE}),
+    "partner-detail": ("partner", {"get": A_PAGE}),
+    "partner-edit": ("partner", {"get": A_SUBMIT_PAGE, "post": A_SUBMIT_PAGE}),
+    "partner-entity-list": (None, {"get": CUSTOMS_PAGE}),
+    "partner-entity-detail": ("partner_entity", {"get": CUSTOMS_PAGE}),
+    "partner-entity-merge": ("partner_entity", {"post": RESOLUTION_ACTION}),
+    "partner-split": ("partner_registration", {"post": RESOLUTION_ACTION}),
+    "partner-candidate-list": (None, {"get": CUSTOMS_PAGE}),
+    "partner-candidate-decide": ("partner_candidate", {"post": RESOLUTION_ACTION}),
+    "consignment-supply-chain": ("consignment_pk", {"get": CUSTOMS_PAGE}),
+    "api-partner-list": (
+        None,
+        {
+            "get": api(people=200, keys=200),
+            # B may register partners, but has no agreement in force.
+            "post": api(people=403, a_admin=400, a_submitter=400, a_erp_key=400, g2g_key=403),
+        },
+    ),
+    "api-partner-detail": (
+        "partner_registration",
+        {
+            "get": api(members=200, customs=200, keys=200, b_admin=404),
+            "put": api(
+                people=403, a_admin=400, a_submitter=400, b_admin=404, a_erp_key=400, g2g_key=403
+            ),
+        },
+    ),
     "api-consignment-detail": (
         "consignment",
         {
             "get": api(members=200, customs=200, keys=200, b_admin=404),
             "put": api(people=403, g2g_key=403, a_erp_key=400),
+        },
+    ),
+    # Uploads: admins and submitters of A, and A's key. B's admin may submit for B, which has no
+    # agreement in force; the matrix posts JSON, which the upload refuses (it takes multipart).
+    "upload": (
+        "enterprise_pk",
+        {
+            "get": page(a_admin=200, a_submitter=200, a_viewer=403, b_admin=404, customs=403),
+            "post": page(a_admin=400, a_submitter=400, a_viewer=403, b_admin=404, customs=403),
+        },
+    ),
+    "upload-history": ("enterprise_pk", {"get": page(members=200, b_admin=404, customs=403)}),
+    "upload-detail": ("upload", {"get": page(members=200, b_admin=404, customs=404)}),
+    "api-template": (
+        None,
+        {"get": api(people=403, a_admin=200, a_submitter=200, a_erp_key=200, g2g_key=403)},
+    ),
+    "api-upload-create": (
+        None,
+        {
+            "post": api(
+                people=403, a_admin=415, a_submitter=415, b_admin=415, a_erp_key=415, g2g_key=403
+            )
+        },
+    ),
+    "api-upload-annotated": (
+        "upload",
+        {
+            "get": api(
+                people=403, a_admin=200, a_submitter=200, b_admin=404, a_erp_key=200, g2g_key=403
+            )
         },
     ),
 }
@@ -205,6 +273,21 @@ def world(django_db_setup, django_db_blocker):
             channel="api",
             actor=people["a_admin"],
         )
+        # One supplier registered by A and by B, and a third registration alike enough for the
+        # officers' confirmation queue.
+        supplier = registered_partner(a, people["a_admin"])
+        for name in ("Rhein Praezisionstechnik GmbH", "Rhein Prezisionstechnik"):
+            partner_resolve(partner=registered_partner(b, people["b_admin"], legal_name=name))
+        partner_resolve(partner=supplier)
+        supplier.refresh_from_db()
+        bad_rows = consignment_rows("A-SECRET-2")
+        bad_rows[0]["lines.unit"] = "BOXES"
+        refused_upload = upload_receive(
+            enterprise=a,
+            file_name="a-secret.xlsx",
+            data=filled_template(agreement, bad_rows),
+            actor=people["a_submitter"],
+        )
         world = {
             "people": people,
             "keys": {
@@ -222,6 +305,12 @@ def world(django_db_setup, django_db_blocker):
                 },
                 "api_key": {"pk": a.pk, "key_pk": erp_key.pk},
                 "invitation": {"token": token},
+                "upload": {"pk": refused_upload.pk},
+                "partner": {"pk": a.pk, "partner_pk": supplier.pk},
+                "partner_registration": {"pk": supplier.pk},
+                "partner_entity": {"pk": supplier.entity_id},
+                "partner_candidate": {"pk": MatchCandidate.objects.first().pk},
+                "consignment_pk": {"pk": Consignment.objects.get(reference="A-SECRET-1").pk},
             },
             "unused": UserFactory(),
         }

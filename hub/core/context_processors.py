@@ -4,11 +4,29 @@ from django.utils.translation import gettext_lazy as _
 from hub.core.roles import CustomsRole, customs_roles_of, has_customs_role, is_customs_staff
 
 
-def _my_enterprise(user):
-    from hub.enterprises.selectors import membership_list
+def _of_my_enterprise(url_name):
+    """A page of the user's first enterprise, for its members."""
 
-    membership = membership_list(visible_to=user).order_by("created_at").first()
-    return reverse("enterprise-detail", args=[membership.enterprise_id]) if membership else None
+    def destination(user):
+        from hub.enterprises.selectors import membership_list
+
+        membership = membership_list(visible_to=user).order_by("created_at").first()
+        return reverse(url_name, args=[membership.enterprise_id]) if membership else None
+
+    return destination
+
+
+def _upload_page(user):
+    from hub.submissions.selectors import submission_enterprise_list
+
+    enterprise = submission_enterprise_list(visible_to=user).order_by("legal_name").first()
+    return reverse("upload", args=[enterprise.pk]) if enterprise else None
+
+
+def _partner_queue(user):
+    from hub.partners.permissions import decides_resolution
+
+    return reverse("partner-candidate-list") if decides_resolution(user) else None
 
 
 def _if(condition, url_name):
@@ -19,9 +37,13 @@ def _if(condition, url_name):
 # entry here when it is built.
 NAVIGATION = [
     (_("Home"), _if(lambda user: True, "home")),
-    (_("My enterprise"), _my_enterprise),
+    (_("My enterprise"), _of_my_enterprise("enterprise-detail")),
     (_("Enterprises"), _if(is_customs_staff, "enterprise-list")),
     (_("Agreements"), _if(lambda user: True, "agreement-list")),
+    (_("Upload data"), _upload_page),
+    (_("Partners"), _of_my_enterprise("partner-list")),
+    (_("Partner entities"), _if(is_customs_staff, "partner-entity-list")),
+    (_("Partner queue"), _partner_queue),
     (
         _("Agreement texts"),
         _if(

@@ -51,6 +51,7 @@ def test_the_navigation_shows_an_auditor_the_audit_trail(client, auditor):
         "Home",
         "Enterprises",
         "Agreements",
+        "Partner entities",
         "Audit trail",
         "API documentation",
     ]
@@ -63,6 +64,8 @@ def test_the_navigation_hides_the_audit_trail_from_an_enterprise_member(client, 
         "Home",
         "My enterprise",
         "Agreements",
+        "Upload data",
+        "Partners",
         "API documentation",
     ]
 
