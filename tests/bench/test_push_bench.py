@@ -12,15 +12,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
-import psycopg
 import pytest
 
+from tests.bench.conftest import REPO, bench_database
 from tests.bench.load import run_load
 from tests.factories import consignment_document
 
-REPO = Path(__file__).resolve().parents[2]
 LINES = 30
 CONNECTIONS = 4
 SINGLE_PUSHES = 3000
@@ -35,24 +33,12 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server():
-    database_url = os.environ.get("DATABASE_URL", "")
-    if not database_url.startswith("postgres") or not os.environ.get("REDIS_URL"):
-        pytest.skip("the push benchmark needs DATABASE_URL (PostgreSQL) and REDIS_URL")
-    admin_url = urlparse(database_url)._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute("DROP DATABASE IF EXISTS hub_bench")
-        admin.execute("CREATE DATABASE hub_bench")
-    env = {
-        **os.environ,
-        "DATABASE_URL": urlparse(database_url)._replace(path="/hub_bench").geturl(),
-        "DJANGO_SETTINGS_MODULE": "tests.bench.settings",
-        "DEBUG": "false",
-        "API_RATE_LIMIT": "100000000/min",
-        "LOG_LEVEL": "WARNING",
-        "REQUEST_LOG_LEVEL": "WARNING",
-        "CELERY_QUEUE": "hub-bench",
-    }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
+    with bench_database("hub_bench", "hub-bench") as env:
+        yield from served(env)
+
+
+def served(env):
+    """gunicorn serving the hub on a free port, and the seeded enterprise's ERP key."""
     key = (
         subprocess.run(
             [sys.executable, "-m", "tests.bench.seed"],
@@ -97,12 +83,6 @@ def server():
     yield f"http://127.0.0.1:{port}", key
     gunicorn.terminate()
     gunicorn.wait(timeout=30)
-    subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "hub", "purge", "-f", "-Q", "hub-bench"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-    )
 
 
 def bodies(prefix: str, count: int) -> list[bytes]:

@@ -11,13 +11,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
-from urllib.parse import urlparse
 
-import psycopg
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.bench.conftest import REPO, bench_database
+
 ROWS = int(os.environ.get("BENCH_UPLOAD_ROWS", "100000"))
 HUB_RUNS = 5
 QUEUE = "hub-bench-upload"
@@ -25,32 +23,8 @@ QUEUE = "hub-bench-upload"
 
 @pytest.fixture(scope="module")
 def environment():
-    database_url = os.environ.get("DATABASE_URL", "")
-    if not database_url.startswith("postgres") or not os.environ.get("REDIS_URL"):
-        pytest.skip("the upload benchmark needs DATABASE_URL (PostgreSQL) and REDIS_URL")
-    admin_url = urlparse(database_url)._replace(path="/postgres").geturl()
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute("DROP DATABASE IF EXISTS hub_upload_bench")
-        admin.execute("CREATE DATABASE hub_upload_bench")
-    env = {
-        **os.environ,
-        "DATABASE_URL": urlparse(database_url)._replace(path="/hub_upload_bench").geturl(),
-        "DJANGO_SETTINGS_MODULE": "tests.bench.settings",
-        "DEBUG": "false",
-        "ALLOWED_HOSTS": "testserver",
-        "API_RATE_LIMIT": "100000000/min",
-        "LOG_LEVEL": "WARNING",
-        "REQUEST_LOG_LEVEL": "WARNING",
-        "CELERY_QUEUE": QUEUE,
-    }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=REPO, env=env, check=True)
-    yield env
-    subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "hub", "purge", "-f", "-Q", QUEUE],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-    )
+    with bench_database("hub_upload_bench", QUEUE, ALLOWED_HOSTS="testserver") as env:
+        yield env
 
 
 def contender(env, *arguments) -> dict:
