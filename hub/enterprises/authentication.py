@@ -34,6 +34,13 @@ class ApiClient:
         return self.get_username()
 
 
+def principal_id(user) -> str:
+    """Who is calling, as one string: the API key's visible prefix, or the person's id. Rate
+    limits and idempotency records are kept per principal."""
+    api_key = getattr(user, "api_key", None)
+    return f"key:{api_key.prefix}" if api_key is not None else f"user:{user.pk}"
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """`Authorization: Api-Key <key>`, where a key reads `hub_<prefix>_<secret>`."""
 

@@ -17,6 +17,7 @@ from hub.agreements.selectors import agreement_in_force
 from hub.catalogue.fields import field as catalogue_field
 from hub.catalogue.schemas import consignment_schema
 from hub.core.errors import DocumentInvalid, ErrorItemSerializer, error_responses
+from hub.enterprises.authentication import principal_id
 from hub.submissions.idempotency import HEADER as IDEMPOTENCY_HEADER
 from hub.submissions.idempotency import MAX_KEY_LENGTH, idempotent
 from hub.submissions.models import Channel, Consignment
@@ -35,12 +36,10 @@ class ApiKeyRateThrottle(BaseThrottle):
         count_text, period_text = settings.API_RATE_LIMIT.split("/")
         self.limit = int(count_text)
         self.period = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period_text[0]]
-        api_key = getattr(request.user, "api_key", None)
-        ident = f"key-{api_key.prefix}" if api_key else f"user-{request.user.pk}"
         now = time.time()
         window = int(now // self.period)
         self.retry_after = (window + 1) * self.period - now
-        key = f"throttle:{ident}:{window}"
+        key = f"throttle:{principal_id(request.user)}:{window}"
         cache.add(key, 0, timeout=self.period + 1)
         try:
             count = cache.incr(key)

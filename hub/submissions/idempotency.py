@@ -12,6 +12,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from hub.enterprises.authentication import principal_id
 from hub.submissions.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -27,11 +28,6 @@ class IdempotencyKeyReused(APIException):
     )
 
 
-def _principal(user) -> str:
-    api_key = getattr(user, "api_key", None)
-    return f"key:{api_key.pk}" if api_key is not None else f"user:{user.pk}"
-
-
 def idempotent(view_method):
     @wraps(view_method)
     def wrapper(view, request, *args, **kwargs):
@@ -43,7 +39,7 @@ def idempotent(view_method):
         digest = hashlib.sha256(
             request.method.encode() + b" " + request.path.encode() + b"\n" + request.body
         ).hexdigest()
-        principal = _principal(request.user)
+        principal = principal_id(request.user)
         record = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
         if record is None:
             response = view_method(view, request, *args, **kwargs)
