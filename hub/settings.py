@@ -54,6 +54,9 @@ INSTALLED_APPS = [
     "hub.agreements",
     "hub.submissions",
     "hub.partners",
+    "hub.declarations",
+    "hub.crosschecks",
+    "hub.tracking",
 ]
 
 MIDDLEWARE = [

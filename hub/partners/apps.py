@@ -9,6 +9,6 @@ class PartnersConfig(AppConfig):
 
     def ready(self):
         from hub.partners.services import consignment_parties_link
-        from hub.submissions.follow_ups import follow_up_register
+        from hub.submissions.follow_ups import consignments_received
 
-        follow_up_register(consignment_parties_link)
+        consignments_received.register(consignment_parties_link)

@@ -17,7 +17,7 @@ from hub.catalogue.validation import validate_consignment
 from hub.core.audit import audit_record_many
 from hub.core.bulk import bulk_insert
 from hub.core.outbox import outbox_enqueue
-from hub.submissions.follow_ups import FOLLOW_UPS
+from hub.submissions.follow_ups import consignments_received
 from hub.submissions.models import (
     Consignment,
     ConsignmentLine,
@@ -396,7 +396,7 @@ def _store(valid, *, agreement, channel, source_format, received_at, actor) -> N
             f"AND {Consignment._meta.db_table}.id = revision.consignment_id",
             [revision.pk for revision in revisions],
         )
-    if FOLLOW_UPS:
+    if consignments_received:
         outbox_enqueue(consignments_received_task, [revision.pk for revision in revisions])
     for amended in (True, False):
         entries = [

@@ -191,14 +191,18 @@ def test_a_channel_outside_the_agreement_is_refused(enterprise, enterprise_admin
 def test_registered_follow_ups_run_once_for_each_submission_with_its_new_revisions(
     enterprise, agreement, django_capture_on_commit_callbacks
 ):
-    from hub.submissions.follow_ups import FOLLOW_UPS, follow_up_register
+    from hub.submissions.follow_ups import consignments_received
 
     seen = []
-    follow_up_register(lambda *, revision_ids: seen.append(sorted(revision_ids)))
+
+    def remember(*, revision_ids):
+        seen.append(sorted(revision_ids))
+
+    consignments_received.register(remember)
     try:
         with django_capture_on_commit_callbacks(execute=True):
             ingest(enterprise, consignment_document("F-1"), consignment_document("F-2"))
     finally:
-        FOLLOW_UPS.pop()
+        consignments_received.unregister(remember)
 
     assert seen == [sorted(ConsignmentRevision.objects.values_list("pk", flat=True))]
