@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import structlog
 from django.db import transaction
 
+from hub.core.bulk import bulk_create_returning_ids
 from hub.core.models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -33,7 +34,7 @@ def audit_record_many(*, action: str, actor, entries) -> list[AuditEvent]:
     else:
         actor_label = "system"
     request_id = structlog.contextvars.get_contextvars().get("request_id", "")
-    events = AuditEvent.objects.bulk_create(
+    events = [
         AuditEvent(
             action=action,
             actor_user=actor_user,
@@ -45,7 +46,8 @@ def audit_record_many(*, action: str, actor, entries) -> list[AuditEvent]:
             request_id=request_id,
         )
         for obj, enterprise_id, data in entries
-    )
+    ]
+    bulk_create_returning_ids(AuditEvent, events)
     return events
 
 

@@ -1,10 +1,31 @@
 """Inserting many rows at the speed the database allows: COPY on PostgreSQL, one prepared
 executemany elsewhere. Rows bypass model instances, so values must be what the column stores;
-fields that transform values on the way in (encrypted fields) are applied here."""
+fields that transform values on the way in (encrypted and JSON fields) are applied here."""
 
-from django.db import connection
+import json
+
+from django.db import connection, models
 
 from hub.core.crypto import EncryptedTextField
+
+
+def _prepared(fields, rows: list[tuple]) -> list[tuple]:
+    transforms = {
+        index: field.get_prep_value
+        if isinstance(field, EncryptedTextField)
+        else lambda value: json.dumps(value, default=str)
+        for index, field in enumerate(fields)
+        if isinstance(field, EncryptedTextField | models.JSONField)
+    }
+    if not transforms:
+        return rows
+    return [
+        tuple(
+            transforms[index](value) if index in transforms else value
+            for index, value in enumerate(row)
+        )
+        for row in rows
+    ]
 
 
 def bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
@@ -12,17 +33,7 @@ def bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
     if not rows:
         return
     fields = [model._meta.get_field(name) for name in columns]
-    encrypted = [
-        index for index, field in enumerate(fields) if isinstance(field, EncryptedTextField)
-    ]
-    if encrypted:
-        rows = [
-            tuple(
-                fields[index].get_prep_value(value) if index in encrypted else value
-                for index, value in enumerate(row)
-            )
-            for row in rows
-        ]
+    rows = _prepared(fields, rows)
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     column_list = ", ".join(quote(field.column) for field in fields)
@@ -37,3 +48,33 @@ def bulk_insert(model, columns: list[str], rows: list[tuple]) -> None:
                 f"INSERT INTO {table} ({column_list}) VALUES ({placeholders})",  # noqa: S608
                 rows,
             )
+
+
+def bulk_create_returning_ids(model, objects: list) -> None:
+    """Save new model instances and set their primary keys, filling the fields that fill
+    themselves (auto_now and the like) as `save` would. On PostgreSQL the ids are taken from
+    the table's sequence first and the rows copied in, which is several times faster than an
+    INSERT of as many rows; elsewhere it is Django's bulk_create."""
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create(objects, batch_size=500)
+        return
+    if not objects:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, len(objects)],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    for instance, pk in zip(objects, ids, strict=True):
+        instance.pk = pk
+        instance._state.adding = False
+    bulk_insert(
+        model,
+        ["id", *(field.name for field in fields)],
+        [
+            (instance.pk, *(field.pre_save(instance, True) for field in fields))
+            for instance in objects
+        ],
+    )

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from hub.core.bulk import bulk_create_returning_ids
 from hub.core.models import OutboxJob
 
 logger = structlog.get_logger(__name__)
@@ -42,9 +43,10 @@ def outbox_enqueue(task, *args) -> None:
 def outbox_enqueue_many(task, args_list) -> None:
     """Record one job per argument tuple in one INSERT; they are sent together after commit."""
     resend_at = _resend_at()
-    jobs = OutboxJob.objects.bulk_create(
+    jobs = [
         OutboxJob(task=task.name, args=list(args), available_at=resend_at) for args in args_list
-    )
+    ]
+    bulk_create_returning_ids(OutboxJob, jobs)
     transaction.on_commit(lambda: outbox_dispatch(jobs))
 
 

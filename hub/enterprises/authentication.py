@@ -41,6 +41,23 @@ def principal_id(user) -> str:
     return f"key:{api_key.prefix}" if api_key is not None else f"user:{user.pk}"
 
 
+def _api_key_by_prefix(prefix: str) -> ApiKey | None:
+    """The key with its enterprise's approval status. Every API request runs this, and building
+    the equivalent ORM query cost three times the query itself."""
+    keys, enterprises = ApiKey._meta.db_table, Enterprise._meta.db_table
+    return next(
+        iter(
+            ApiKey.objects.raw(
+                f"SELECT api_key.*, enterprise.status AS enterprise_status FROM {keys} AS api_key "  # noqa: S608
+                f"LEFT JOIN {enterprises} AS enterprise ON enterprise.id = api_key.enterprise_id "
+                "WHERE api_key.prefix = %s",
+                [prefix],
+            )
+        ),
+        None,
+    )
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """`Authorization: Api-Key <key>`, where a key reads `hub_<prefix>_<secret>`."""
 
@@ -56,7 +73,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         parts = key.split("_")
         if len(parts) != 3 or parts[0] != "hub":
             raise exceptions.AuthenticationFailed(_("That is not a hub API key."))
-        api_key = ApiKey.objects.select_related("enterprise").filter(prefix=parts[1]).first()
+        api_key = _api_key_by_prefix(parts[1])
         if api_key is None or not hmac.compare_digest(api_key.key_hash, ApiKey.hash_secret(key)):
             raise exceptions.AuthenticationFailed(_("Unknown API key."))
         if api_key.revoked_at is not None:
@@ -64,8 +81,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
                 _("This API key was revoked. Ask your enterprise admin for a new one.")
             )
         if (
-            api_key.enterprise is not None
-            and api_key.enterprise.status != Enterprise.Status.APPROVED
+            api_key.enterprise_id is not None
+            and api_key.enterprise_status != Enterprise.Status.APPROVED
         ):
             raise exceptions.AuthenticationFailed(
                 _("Your enterprise is not approved by customs; its keys cannot be used yet.")
