@@ -3,9 +3,10 @@
 
 One row per goods line on the data sheet; the consignment's own values (reference, invoice,
 transport, parties) are repeated on every row of that consignment, and rows with the same reference
-are one consignment (docs/decisions/0007-excel-template-layout.md says why). The columns come from
-the caller (the hub builds them from the catalogue for an agreement's scope), so this module knows
-nothing of Django or the catalogue.
+are one consignment (docs/decisions/0007-excel-template-layout.md says why). A second sheet,
+Partners, takes one row per supply-chain partner. The columns of both come from the caller (the
+hub builds them from the catalogue for an agreement's scope, and from the partner registration),
+so this module knows nothing of Django or the catalogue.
 
 - `template_build` writes the template: required and optional headers styled apart, help in a
   comment on each header, dropdowns for code lists (from a hidden sheet, so long lists work), code
@@ -16,7 +17,8 @@ nothing of Django or the catalogue.
   more rows than allowed. Every member is decompressed here under a hard bound and checked against
   its declared size and CRC, so the reader that follows cannot be led to expand more.
 - `workbook_read` reads the data sheet with python-calamine and turns its rows into canonical
-  consignments, with an error for each cell it cannot take, saying where and what to do.
+  consignments, and the partners sheet into one record per row, with an error for each cell it
+  cannot take, saying where and what to do.
 - `annotated_build` gives the uploaded rows back in a fresh template with the bad cells highlighted
   and commented, and a sheet listing every error.
 
@@ -52,15 +54,19 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from connectors.canonical import PORT_COUNTRY_TIME_ZONES
 
-TEMPLATE_VERSION = "1"
+TEMPLATE_VERSION = "2"
+# Version 1 had no partners sheet: its files are read as files without partners.
+READABLE_TEMPLATE_VERSIONS = ("1", TEMPLATE_VERSION)
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 LISTS_SHEET = "hub_lists"
 IDENTITY_SHEET = "hub_template"
 SHEET_NAMES = {
     "data": ("Consignments", "货物明细"),
+    "partners": ("Partners", "合作伙伴"),
     "instructions": ("Instructions", "填写说明"),
     "example": ("Example", "填写示例"),
+    "partners_example": ("Partners example", "合作伙伴示例"),
     "errors": ("Errors", "错误清单"),
 }
 LAST_EXCEL_ROW = 1_048_576
@@ -72,7 +78,8 @@ class Kind(StrEnum):
     TEXT = "text"
     CODE = "code"
     CODES = "codes"
-    """Several codes in one cell (container numbers), separated by commas or spaces."""
+    """Several codes in one cell (container numbers, partner roles), separated by commas or
+    spaces."""
     DECIMAL = "decimal"
     INTEGER = "integer"
     DATE = "date"
@@ -92,7 +99,8 @@ class Column:
     codes: tuple[str, ...] = ()
     """The codes of its dropdown, if it has one."""
     closed: bool = False
-    """Only the listed codes are valid (else the dropdown lists common codes of an open scheme)."""
+    """Only the listed codes are valid (else the dropdown lists common codes of an open scheme).
+    A cell of several codes may be typed whatever the list: its dropdown offers one code."""
     code_list: str = ""
     """The name of its code list; columns with the same list share one dropdown source."""
 
@@ -277,6 +285,32 @@ EXAMPLE_CONSIGNMENTS = (
     },
 )
 
+# The partners of the first example consignment, keyed as the partners sheet's columns are.
+EXAMPLE_PARTNERS = (
+    {
+        "roles": "seller, manufacturer",
+        "legal_name": "Rhein Präzisionstechnik GmbH",
+        "address": "Hafenstraße 12, 20457 Hamburg",
+        "country": "DE",
+        "identifiers.vat": "DE811907980",
+        "identifiers.eori": "DE4711234567890",
+        "identifiers.lei": "529900RHEINPRAEZ0080",
+        "identifiers.gln": "4001234000015",
+        "contact_name": "Anna Weber",
+        "contact_email": "export@rhein-praezision.example",
+        "contact_phone": "+49 40 3012 4400",
+    },
+    {
+        "roles": "forwarder, logistics_provider",
+        "legal_name": "Nordsee Spedition GmbH",
+        "address": "Am Sandtorkai 5, 20457 Hamburg",
+        "country": "DE",
+        "identifiers.eori": "DE9876543210987",
+        "identifiers.duns": "150483782",
+    },
+    {"roles": "carrier", "legal_name": "COSCO Shipping Lines Co., Ltd.", "country": "CN"},
+)
+
 INSTRUCTIONS = (
     (
         "Fill in the sheet '{data}': one row per goods line of the invoice, at material-number "
@@ -341,6 +375,41 @@ INSTRUCTIONS = (
     ),
 )
 
+PARTNER_INSTRUCTIONS = (
+    (
+        "The sheet '{partners}' describes your overseas supply-chain partners: one row per "
+        "company (seller or supplier, manufacturer, shipper, carrier, freight forwarder, logistics "
+        "provider, customs broker). Roles, legal name and country are required; give every "
+        "identifier you know (VAT or tax number, EORI, LEI, D-U-N-S, GLN): customs links your "
+        "consignments to your partners by them. The sheet '{example}' shows rows filled in.",
+        "“{partners}”工作表用于填写境外供应链合作伙伴，每家企业一行（卖方/供应商、生产商、发货人、"
+        "承运人、货运代理、物流服务商、报关行）。角色、法定名称和国家（地区）为必填；请填写已知的全部"
+        "识别号（增值税号或税号、EORI、LEI、邓白氏编码、GLN）：海关据此把货物与合作伙伴关联。"
+        "“{example}”工作表为填写示例。",
+    ),
+    (
+        "Roles: choose one from the dropdown, or type several codes in the cell separated by "
+        "commas, e.g. seller, manufacturer. Identifiers are text: keep their leading zeros.",
+        "角色：从下拉列表中选择一个，或在单元格中输入多个代码并用逗号分隔，如seller, manufacturer。"
+        "识别号按文本填写，保留开头的0。",
+    ),
+    (
+        "A partner you registered before (same legal name and country, letter case aside, or an "
+        "identifier in common) is updated, not registered again: filled cells replace what is "
+        "registered, blank cells keep it, and each change is kept as a version. Uploading the "
+        "same or an updated file again registers no partner twice.",
+        "已登记的合作伙伴（法定名称和国家相同，不区分大小写；或有相同的识别号）将被更新，不会重复登记："
+        "已填写的单元格替换登记内容，空白单元格保留原内容，每次变更都保存为一个版本。"
+        "再次上传同一文件或更新后的文件，不会重复登记任何合作伙伴。",
+    ),
+    (
+        "A file may hold consignments, partners or both. If either sheet has an error, nothing "
+        "of the file is stored, neither partners nor consignments.",
+        "一个文件可以只填货物、只填合作伙伴，或两者都填。任一工作表有错误时，整个文件都不保存，"
+        "合作伙伴和货物均不保存。",
+    ),
+)
+
 
 def template_build(
     columns: list[Column],
@@ -349,18 +418,22 @@ def template_build(
     language: str,
     max_rows: int,
     rows: Iterable[list] | None = None,
+    partner_columns: list[Column] = (),
 ) -> bytes:
-    """The template for these columns: empty, or with `rows` (a value per column) filled in, as
-    a program that writes many rows at once would fill it."""
-    if rows is None:
-        return _workbook(columns, identity, language=language, max_rows=max_rows)
-    header = [column.label(language) for column in columns]
+    """The template for these columns, with a partners sheet when `partner_columns` are given:
+    empty, or with `rows` (a value per column) filled into the data sheet, as a program that
+    writes many rows at once would fill it."""
+    uploaded = None
+    if rows is not None:
+        header = [column.label(language) for column in columns]
+        uploaded = _Uploaded(_sheet_name("data", language), iter(rows), len(columns), header)
     return _workbook(
         columns,
         identity,
         language=language,
         max_rows=max_rows,
-        uploaded=_Uploaded(_sheet_name("data", language), iter(rows), len(columns), header),
+        partner_columns=partner_columns,
+        uploaded=uploaded,
     )
 
 
@@ -371,35 +444,41 @@ def annotated_build(
     errors: list[CellError],
     *,
     max_rows: int,
+    partner_columns: list[Column] = (),
 ) -> bytes:
-    """The uploaded data sheet, cell for cell at the same places, in a fresh template of the
-    language the upload was made in, with each bad cell highlighted and commented."""
+    """The uploaded data and partners sheets, cell for cell at the same places, in a fresh
+    template of the language the upload was made in, with each bad cell highlighted and
+    commented."""
     with python_calamine.CalamineWorkbook.from_object(io.BytesIO(data)) as workbook:
-        language = _identity_values(workbook).get("language", "en")
-        data_sheet = _data_sheet_name(workbook)
-        sheet = workbook.get_sheet_by_name(data_sheet)
-        first_column = (sheet.start or (0, 0))[1]
-        width = first_column + sheet.width
-        rows = ([""] * first_column + list(row) for row in sheet.iter_rows())
-        header = next(rows, [])
+        partners_sheet = _partners_sheet_name(workbook) if partner_columns else ""
         return _workbook(
             columns,
             identity,
-            language=language,
+            language=_identity_values(workbook).get("language", "en"),
             max_rows=max_rows,
-            uploaded=_Uploaded(data_sheet, rows, width, header),
+            partner_columns=partner_columns,
+            uploaded=_uploaded(workbook, _data_sheet_name(workbook)),
+            uploaded_partners=_uploaded(workbook, partners_sheet) if partners_sheet else None,
             errors=errors,
         )
 
 
 @dataclass
 class _Uploaded:
-    """Rows to write into the data sheet, below `header`, at the places they were read from."""
+    """Rows to write into a sheet, below `header`, at the places they were read from."""
 
     sheet: str
     rows: Iterator[list]
     width: int
     header: list
+
+
+def _uploaded(workbook, name: str) -> _Uploaded:
+    sheet = workbook.get_sheet_by_name(name)
+    first_column = (sheet.start or (0, 0))[1]
+    rows = ([""] * first_column + list(row) for row in sheet.iter_rows())
+    header = next(rows, [])
+    return _Uploaded(name, rows, first_column + sheet.width, header)
 
 
 def _workbook(
@@ -408,21 +487,32 @@ def _workbook(
     *,
     language: str,
     max_rows: int,
-    uploaded: "_Uploaded | None" = None,
+    partner_columns: list[Column] = (),
+    uploaded: _Uploaded | None = None,
+    uploaded_partners: _Uploaded | None = None,
     errors: list[CellError] = (),
 ) -> bytes:
     workbook = Workbook(write_only=True)
     workbook.properties.creator = "Customs data-sharing hub"
     workbook.properties.title = _say(language, "Consignment data template", "货物数据模板")
     data_sheet = uploaded.sheet if uploaded else _sheet_name("data", language)
-    sheet = workbook.create_sheet(data_sheet)
-    if uploaded:
-        _write_uploaded_sheet(sheet, columns, uploaded, errors, language=language)
-        _write_errors_sheet(
-            workbook.create_sheet(_sheet_name("errors", language)), data_sheet, errors, language
+    _write_sheet(workbook.create_sheet(data_sheet), columns, uploaded, errors, language)
+    partners_sheet = ""
+    if partner_columns:
+        partners_sheet = (
+            uploaded_partners.sheet if uploaded_partners else _sheet_name("partners", language)
         )
-    else:
-        _write_data_sheet(sheet, columns, language=language)
+        _write_sheet(
+            workbook.create_sheet(partners_sheet),
+            partner_columns,
+            uploaded_partners,
+            errors,
+            language,
+        )
+    if uploaded:
+        _write_errors_sheet(
+            workbook.create_sheet(_sheet_name("errors", language)), errors, language
+        )
     _write_instructions(
         workbook.create_sheet(_sheet_name("instructions", language)),
         columns,
@@ -430,13 +520,42 @@ def _workbook(
         language=language,
         max_rows=max_rows,
         data_sheet=data_sheet,
+        partner_columns=partner_columns,
+        partners_sheet=partners_sheet,
     )
-    _write_example(workbook.create_sheet(_sheet_name("example", language)), columns, language)
-    _write_lists(workbook, columns)
-    _write_identity(workbook.create_sheet(IDENTITY_SHEET), identity, language, data_sheet)
+    _write_example(
+        workbook.create_sheet(_sheet_name("example", language)),
+        columns,
+        _example_rows(columns),
+        language,
+    )
+    if partner_columns:
+        _write_example(
+            workbook.create_sheet(_sheet_name("partners_example", language)),
+            partner_columns,
+            (
+                [partner.get(column.key) for column in partner_columns]
+                for partner in EXAMPLE_PARTNERS
+            ),
+            language,
+        )
+    _write_lists(workbook, [*columns, *partner_columns])
+    _write_identity(
+        workbook.create_sheet(IDENTITY_SHEET), identity, language, data_sheet, partners_sheet
+    )
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
+
+
+def _write_sheet(
+    sheet, columns: list[Column], uploaded: _Uploaded | None, errors: list[CellError], language
+) -> None:
+    if uploaded is None:
+        _write_data_sheet(sheet, columns, language=language)
+    else:
+        mine = [error for error in errors if error.sheet == uploaded.sheet]
+        _write_uploaded_sheet(sheet, columns, uploaded, mine, language=language)
 
 
 def _display_width(text: str) -> int:
@@ -460,7 +579,17 @@ def _header_comment(column: Column, language: str) -> Comment:
         else _say(language, "Optional.", "选填。"),
         column.help(language),
     ]
-    if column.codes and column.closed:
+    if column.kind == Kind.CODES:
+        parts.append(
+            _say(
+                language,
+                "Choose one from the dropdown, or type several separated by commas.",
+                "可从下拉列表中选择一个，或输入多个并用逗号分隔。",
+            )
+            if column.codes
+            else _say(language, "Separate several with commas.", "多个时用逗号分隔。")
+        )
+    elif column.codes and column.closed:
         parts.append(_say(language, "Choose a code from the dropdown.", "请从下拉列表中选择代码。"))
     elif column.codes:
         parts.append(
@@ -470,9 +599,7 @@ def _header_comment(column: Column, language: str) -> Comment:
                 "下拉列表列出常用代码，也可以直接输入其他有效代码。",
             )
         )
-    if column.kind == Kind.CODES:
-        parts.append(_say(language, "Separate several with commas.", "多个时用逗号分隔。"))
-    elif column.kind == Kind.DATE:
+    if column.kind == Kind.DATE:
         parts.append(
             _say(language, "Enter a date, or type 2026-11-03.", "输入日期，或写成2026-11-03。")
         )
@@ -514,7 +641,8 @@ def _add_dropdowns(sheet, columns: Iterable[tuple[int, Column]], language: str) 
             type="list",
             formula1=_list_name(column),
             allow_blank=True,
-            showErrorMessage=column.closed,
+            # A cell of several codes is typed, not chosen: the dropdown must not refuse it.
+            showErrorMessage=column.closed and column.kind != Kind.CODES,
             errorStyle="stop",
             errorTitle=column.label(language)[:32],
             error=_say(
@@ -606,13 +734,12 @@ def _write_uploaded_sheet(
         sheet.append(written)
 
 
-def _write_errors_sheet(sheet, data_sheet: str, errors: list[CellError], language: str) -> None:
-    sheet.column_dimensions["A"].width = 10
-    sheet.column_dimensions["B"].width = 8
-    sheet.column_dimensions["C"].width = 34
-    sheet.column_dimensions["D"].width = 100
+def _write_errors_sheet(sheet, errors: list[CellError], language: str) -> None:
+    for letter, width in zip("ABCDE", (18, 10, 8, 10, 100), strict=True):
+        sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A2"
     headings = (
+        _say(language, "Sheet", "工作表"),
         _say(language, "Cell", "单元格"),
         _say(language, "Row", "行"),
         _say(language, "Column", "列"),
@@ -622,10 +749,10 @@ def _write_errors_sheet(sheet, data_sheet: str, errors: list[CellError], languag
     for error in errors:
         cell = WriteOnlyCell(sheet, error.cell or "—")
         if error.cell:
-            cell.hyperlink = Hyperlink(ref="", location=f"'{data_sheet}'!{error.cell}")
+            cell.hyperlink = Hyperlink(ref="", location=f"'{error.sheet}'!{error.cell}")
             cell.font = Font(color="0563C1", underline="single")
         message = _written(sheet, error.message, alignment=WRAP)
-        sheet.append([cell, error.row, error.column, message])
+        sheet.append([_written(sheet, error.sheet), cell, error.row, error.column, message])
 
 
 def _heading_cell(sheet, text: str):
@@ -643,6 +770,8 @@ def _write_instructions(
     language: str,
     max_rows: int,
     data_sheet: str,
+    partner_columns: list[Column],
+    partners_sheet: str,
 ) -> None:
     sheet.column_dimensions["A"].width = 120
 
@@ -655,10 +784,35 @@ def _write_instructions(
             cell.fill = fill
         sheet.append([cell])
 
+    def column_lines(sheet_name: str, sheet_columns: list[Column]) -> None:
+        line(
+            _say(language, "Columns of '{sheet}'", "“{sheet}”各列说明", sheet=sheet_name),
+            HEADING_FONT,
+        )
+        for position, column in enumerate(sheet_columns):
+            need = (
+                _say(language, "required", "必填")
+                if column.required
+                else _say(language, "optional", "选填")
+            )
+            line(
+                f"{get_column_letter(position + 1)}  {column.label(language)} ({need}): "
+                f"{column.help(language)}"
+            )
+
     line(_say(language, "Consignment data template", "货物数据填写模板"), TITLE_FONT)
     sheet.append([])
-    for number, (english, chinese) in enumerate(INSTRUCTIONS, 1):
-        text = _say(language, english, chinese, data=data_sheet, max_rows=f"{max_rows:,}")
+    texts = [
+        _say(language, english, chinese, data=data_sheet, max_rows=f"{max_rows:,}")
+        for english, chinese in INSTRUCTIONS
+    ]
+    if partner_columns:
+        example = _sheet_name("partners_example", language)
+        texts += [
+            _say(language, english, chinese, partners=partners_sheet, example=example)
+            for english, chinese in PARTNER_INSTRUCTIONS
+        ]
+    for number, text in enumerate(texts, 1):
         line(f"{number}. {text}")
     sheet.append([])
     line(_say(language, "Colours", "颜色说明"), HEADING_FONT)
@@ -674,17 +828,10 @@ def _write_instructions(
         ERROR_FILL,
     )
     sheet.append([])
-    line(_say(language, "Columns", "各列说明"), HEADING_FONT)
-    for position, column in enumerate(columns):
-        need = (
-            _say(language, "required", "必填")
-            if column.required
-            else _say(language, "optional", "选填")
-        )
-        line(
-            f"{get_column_letter(position + 1)}  {column.label(language)} ({need}): "
-            f"{column.help(language)}"
-        )
+    column_lines(data_sheet, columns)
+    if partner_columns:
+        sheet.append([])
+        column_lines(partners_sheet, partner_columns)
     sheet.append([])
     line(
         _say(
@@ -715,12 +862,12 @@ def _example_value(consignment: dict, line: dict, key: str):
     return value.get(member) if member and isinstance(value, dict) else value
 
 
-def _write_example(sheet, columns: list[Column], language: str) -> None:
+def _write_example(sheet, columns: list[Column], rows: Iterable[list], language: str) -> None:
     placed = list(enumerate(columns))
     _prepare_columns(sheet, placed, language)
     sheet.freeze_panes = "A2"
     sheet.append([_header_cell(sheet, column, language) for column in columns])
-    for row in _example_rows(columns):
+    for row in rows:
         sheet.append(row)
 
 
@@ -743,7 +890,9 @@ def _write_lists(workbook, columns: list[Column]) -> None:
         )
 
 
-def _write_identity(sheet, identity: TemplateIdentity, language: str, data_sheet: str) -> None:
+def _write_identity(
+    sheet, identity: TemplateIdentity, language: str, data_sheet: str, partners_sheet: str
+) -> None:
     sheet.sheet_state = "hidden"
     for key, value in (
         ("template", "hub consignments"),
@@ -754,6 +903,7 @@ def _write_identity(sheet, identity: TemplateIdentity, language: str, data_sheet
         ("agreement_version", str(identity.agreement_version or "")),
         ("language", "zh-hans" if _is_chinese(language) else "en"),
         ("data_sheet", data_sheet),
+        ("partners_sheet", partners_sheet),
     ):
         sheet.append([key, value])
 
@@ -1287,29 +1437,56 @@ class ConsignmentRows:
 
 
 @dataclass
+class RecordRow:
+    """A row of the partners sheet: its values by column key, blank cells left out."""
+
+    row: int
+    values: dict
+
+
+@dataclass
 class SheetContents:
     sheet: str
     columns: dict[str, str]
     """Key -> column letter, as found in the header row."""
     consignments: list[ConsignmentRows]
     errors: list[CellError]
+    """Of every sheet read."""
     rows: int
     """Data rows read (blank rows not counted)."""
+    partners_sheet: str = ""
+    """Empty when the workbook has no partners sheet (a template of version 1)."""
+    partner_columns: dict[str, str] = field(default_factory=dict)
+    partners: list[RecordRow] = field(default_factory=list)
 
     def add_document_errors(self, consignment: ConsignmentRows, errors: list[dict]) -> None:
         """Add the errors found in a document (JSON pointer paths) at the cells they are about;
         a cell keeps the first error found in it, which is the one reading the cell gave."""
-        taken = {(error.row, error.column) for error in self.errors}
+        taken = {(error.sheet, error.row, error.column) for error in self.errors}
         for error in errors:
             for row, column, key in consignment.cells(error["path"], self.columns):
-                if (row, column) not in taken:
-                    taken.add((row, column))
+                if (self.sheet, row, column) not in taken:
+                    taken.add((self.sheet, row, column))
                     self.errors.append(
                         CellError(self.sheet, row, column, key, error["code"], error["message"])
                     )
 
+    def add_partner_error(self, record: RecordRow, key: str, code: str, message: str) -> None:
+        """Add an error at a partner row's cell (a cell its reading found wrong is not in the
+        row's values, so it is not checked again)."""
+        column = self.partner_columns.get(key, "")
+        self.errors.append(CellError(self.partners_sheet, record.row, column, key, code, message))
+
     def sorted_errors(self) -> list[CellError]:
-        return sorted(self.errors, key=lambda error: (error.row, _column_index(error.column)))
+        """The data sheet's errors, then the partners sheet's, each by row and column."""
+        return sorted(
+            self.errors,
+            key=lambda error: (
+                error.sheet != self.sheet,
+                error.row,
+                _column_index(error.column),
+            ),
+        )
 
 
 def _identity_values(workbook) -> dict[str, str]:
@@ -1326,6 +1503,15 @@ def _data_sheet_name(workbook) -> str:
     return next((name for name in SHEET_NAMES["data"] if name in workbook.sheet_names), named)
 
 
+def _partners_sheet_name(workbook) -> str:
+    """The partners sheet, or "" for a workbook without one: a template of version 1, or one
+    whose trader deleted the sheet, has no partners."""
+    named = _identity_values(workbook).get("partners_sheet", "")
+    if named in workbook.sheet_names:
+        return named
+    return next((name for name in SHEET_NAMES["partners"] if name in workbook.sheet_names), "")
+
+
 def workbook_read(
     data: bytes,
     columns: list[Column],
@@ -1333,19 +1519,30 @@ def workbook_read(
     *,
     language: str,
     max_rows: int,
+    partner_columns: list[Column] = (),
 ) -> SheetContents:
-    """The consignments in an inspected workbook, and every error in its cells; raises
-    WorkbookRefused when the file is not this template or has no data."""
+    """The consignments in an inspected workbook, its partner rows when `partner_columns` are
+    given and it has a partners sheet, and every error in their cells; raises WorkbookRefused
+    when the file is not this template or has no data."""
     try:
         with python_calamine.CalamineWorkbook.from_object(io.BytesIO(data)) as workbook:
-            return _read_workbook(workbook, columns, identity, language=language, max_rows=max_rows)
+            return _read_workbook(
+                workbook,
+                columns,
+                identity,
+                language=language,
+                max_rows=max_rows,
+                partner_columns=partner_columns,
+            )
     except python_calamine.PasswordError:
         raise _damaged(language, "it asks for a password") from None
     except (python_calamine.CalamineError, OSError) as error:
         raise _damaged(language, str(error)) from None
 
 
-def _read_workbook(workbook, columns, identity, *, language: str, max_rows: int) -> SheetContents:
+def _read_workbook(
+    workbook, columns, identity, *, language: str, max_rows: int, partner_columns
+) -> SheetContents:
     found = _identity_values(workbook)
     _check_identity(found, identity, language)
     sheet_name = _data_sheet_name(workbook)
@@ -1360,9 +1557,48 @@ def _read_workbook(workbook, columns, identity, *, language: str, max_rows: int)
                 sheet=found.get("data_sheet") or _sheet_name("data", language),
             ),
         )
-    sheet = workbook.get_sheet_by_name(sheet_name)
-    reader = _SheetReader(sheet_name, columns, language=language, max_rows=max_rows)
-    return reader.read(sheet)
+    reader = _ConsignmentReader(sheet_name, columns, language=language, max_rows=max_rows)
+    contents = reader.read(workbook.get_sheet_by_name(sheet_name))
+    partners_sheet = _partners_sheet_name(workbook) if partner_columns else ""
+    if partners_sheet:
+        reader = _PartnerReader(
+            partners_sheet, partner_columns, language=language, max_rows=max_rows
+        )
+        contents.partner_columns, contents.partners = reader.read(
+            workbook.get_sheet_by_name(partners_sheet)
+        )
+        contents.partners_sheet = partners_sheet
+        contents.errors += reader.errors
+    if not (contents.rows or contents.partners or contents.errors):
+        raise _empty(language, sheet_name, partners_sheet)
+    return contents
+
+
+def _empty(language: str, data_sheet: str, partners_sheet: str) -> WorkbookRefused:
+    if not partners_sheet:
+        return WorkbookRefused(
+            "empty",
+            _say(
+                language,
+                "The sheet '{sheet}' has no rows of data below its header row. Fill in one row "
+                "per goods line and upload again.",
+                "工作表“{sheet}”表头下方没有数据。请按商品明细逐行填写后重新上传。",
+                sheet=data_sheet,
+            ),
+        )
+    return WorkbookRefused(
+        "empty",
+        _say(
+            language,
+            "The sheets '{sheet}' and '{partners}' have no rows of data below their header rows. "
+            "Fill in one row per goods line, or one row per supply-chain partner, and upload "
+            "again.",
+            "工作表“{sheet}”和“{partners}”表头下方都没有数据。请按商品明细逐行填写，"
+            "或每个供应链合作伙伴填写一行，然后重新上传。",
+            sheet=data_sheet,
+            partners=partners_sheet,
+        ),
+    )
 
 
 def _check_identity(found: dict[str, str], expected: TemplateIdentity, language: str) -> None:
@@ -1377,9 +1613,9 @@ def _check_identity(found: dict[str, str], expected: TemplateIdentity, language:
                 sheet=IDENTITY_SHEET,
             ),
         )
-    if (found.get("template_version"), found.get("catalogue_version")) != (
-        expected.template_version,
-        expected.catalogue_version,
+    if (
+        found.get("template_version") not in READABLE_TEMPLATE_VERSIONS
+        or found.get("catalogue_version") != expected.catalogue_version
     ):
         raise WorkbookRefused(
             "template_version",
@@ -1458,6 +1694,9 @@ class _Group:
 
 
 class _SheetReader:
+    """What reading any sheet of the template takes: its header, merged cells, data without a
+    header, and each kind of cell."""
+
     def __init__(self, sheet: str, columns: list[Column], *, language: str, max_rows: int):
         self.sheet = sheet
         self.columns = columns
@@ -1477,36 +1716,6 @@ class _SheetReader:
 
     def _error(self, row: int, column: str, key: str, code: str, message: str) -> None:
         self.errors.append(CellError(self.sheet, row, column, key, code, message))
-
-    def read(self, sheet) -> SheetContents:
-        first_column = (sheet.start or (0, 0))[1]
-        rows = sheet.iter_rows()
-        header = next(rows, None)
-        if header is None or header.count("") == len(header):
-            raise self._empty()
-        placed = self._header(header, first_column)
-        letters = {column.key: letter for _position, column, letter in placed}
-        if any(error.row == 1 and error.code == "missing_column" for error in self.errors):
-            return SheetContents(self.sheet, letters, [], self.errors, 0)
-        self._merged_cells(sheet)
-        headed = {position for position, value in enumerate(header) if _header_text(value)}
-        groups, count = self._groups(rows, placed, headed, first_column)
-        if not count and not self.errors:
-            raise self._empty()
-        consignments = [group.consignment() for group in groups.values()]
-        return SheetContents(self.sheet, letters, consignments, self.errors, count)
-
-    def _empty(self) -> WorkbookRefused:
-        return WorkbookRefused(
-            "empty",
-            _say(
-                self.language,
-                "The sheet '{sheet}' has no rows of data below its header row. Fill in one row "
-                "per goods line and upload again.",
-                "工作表“{sheet}”表头下方没有数据。请按商品明细逐行填写后重新上传。",
-                sheet=self.sheet,
-            ),
-        )
 
     def _header(self, header: list, first_column: int) -> list[tuple[int, Column, str]]:
         by_label = _columns_by_label(self.columns)
@@ -1589,59 +1798,6 @@ class _SheetReader:
                 ),
             )
 
-    def _groups(self, rows, placed, headed: set[int], first_column: int):
-        """The rows grouped by consignment reference, and how many rows had data.
-
-        A consignment's values are converted once for a run of rows that repeat them as typed,
-        which is how a consignment's rows usually come; a row that types them otherwise is
-        converted on its own and compared."""
-        consignment_plan = [entry for entry in placed if not entry[1].is_line_value]
-        line_plan = [
-            (position, column.key[6:], column.key, letter, self.converters[column.kind])
-            for position, column, letter in placed
-            if column.is_line_value
-        ]
-        positions = [position for position, _column, _letter in consignment_plan]
-        getter = itemgetter(*positions)
-        # itemgetter gives a tuple for two or more positions, and the value itself for one.
-        typed_values = getter if len(positions) > 1 else lambda row: (getter(row),)
-        letters = {column.key: letter for _position, column, letter in placed}
-        groups: dict[str, _Group] = {}
-        unheaded: list[int] | None = None
-        previous_typed, previous = None, None
-        count = 0
-        for row_number, row in enumerate(rows, 2):
-            if row.count("") == len(row):
-                continue
-            count += 1
-            if count > self.max_rows:
-                raise _too_many_rows(self.language, self.max_rows)
-            typed = typed_values(row)
-            if typed != previous_typed:
-                previous_typed, previous = typed, self._consignment_values(consignment_plan, typed)
-            values, problems = previous
-            for letter, key, code, message in problems:
-                self._error(row_number, letter, key, code, message)
-            line = {}
-            for position, name, key, letter, convert in line_plan:
-                raw = row[position]
-                if raw == "":
-                    continue
-                try:
-                    value = convert(raw)
-                except _CellProblem as problem:
-                    self._error(row_number, letter, key, problem.code, problem.message)
-                    continue
-                if value is not None:
-                    line[name] = value
-            if unheaded is None:  # every row of a sheet has the sheet's width
-                unheaded = [position for position in range(len(row)) if position not in headed]
-            for position in [position for position in unheaded if row[position] != ""]:
-                self._unheaded(row_number, get_column_letter(first_column + position + 1))
-                unheaded.remove(position)
-            self._add_row(groups, row_number, values, line, letters)
-        return groups, count
-
     def _unheaded(self, row: int, letter: str) -> None:
         self._error(
             row,
@@ -1654,126 +1810,6 @@ class _SheetReader:
                 "Delete the data, or move it to the column it belongs to.",
                 "第{letter}列有数据但没有表头，平台无法识别。请删除这些数据，或移到所属的列中。",
                 letter=letter,
-            ),
-        )
-
-    def _consignment_values(self, plan, typed) -> tuple[dict, list[tuple]]:
-        """The consignment's values as converted from one row, and the problems of its cells."""
-        values, problems = {}, []
-        for (_position, column, letter), raw in zip(plan, typed, strict=True):
-            if raw == "":
-                continue
-            try:
-                value = self.converters[column.kind](raw)
-            except _CellProblem as problem:
-                problems.append((letter, column.key, problem.code, problem.message))
-                values[column.key] = _EMPTY
-                continue
-            if value is not None:
-                values[column.key] = value
-        arrival = values.get("estimated_arrival")
-        if isinstance(arrival, datetime):
-            values["estimated_arrival"] = self._local_arrival(
-                arrival, values.get("port_of_discharge"), plan, problems
-            )
-        return values, problems
-
-    def _local_arrival(self, moment: datetime, port, plan, problems: list[tuple]):
-        """An arrival time typed without an offset is local time at the port of discharge, as the
-        connectors take it."""
-        zone = PORT_COUNTRY_TIME_ZONES.get(port[:2]) if isinstance(port, str) else None
-        if zone is not None:
-            return moment.replace(tzinfo=ZoneInfo(zone)).isoformat()
-        letter = next(
-            letter for _position, column, letter in plan if column.key == "estimated_arrival"
-        )
-        problems.append(
-            (
-                letter,
-                "estimated_arrival",
-                "missing_time_zone",
-                _say(
-                    self.language,
-                    "The arrival time has no offset from UTC, and the hub cannot take the time "
-                    "zone from the port of discharge {port} (its country has several, or is not "
-                    "known). Type the time with its offset, e.g. 2026-12-02 08:00 -05:00.",
-                    "到达时间未注明与UTC的时差，平台也无法根据卸货港{port}确定时区（该国有多个时区或未收录）。"
-                    "请写明时差，如2026-12-02 08:00 -05:00。",
-                    port=port or "—",
-                ),
-            )
-        )
-        return _EMPTY
-
-    def _add_row(self, groups: dict, row: int, values: dict, line: dict, letters) -> None:
-        reference = values.get("reference")
-        if reference is None:
-            if "reference" in letters:
-                self._error(
-                    row,
-                    letters["reference"],
-                    "reference",
-                    "required",
-                    _say(
-                        self.language,
-                        "Every row needs the consignment reference: it says which consignment "
-                        "the line belongs to.",
-                        "每行都要填写业务参考号：它表明该行属于哪一批货物。",
-                    ),
-                )
-            return
-        if reference is _EMPTY:
-            return
-        group = groups.get(reference)
-        if group is None:
-            groups[reference] = _Group(reference, row, values)
-            group = groups[reference]
-        elif values is not group.values:
-            for key, mine, theirs in group.differences(values):
-                self._disagreement(row, key, letters[key], mine, group.first_row, theirs, reference)
-        number = line.get("line_number")
-        if number is not None and number in group.line_rows:
-            self._error(
-                row,
-                letters["lines.line_number"],
-                "lines.line_number",
-                "duplicate",
-                _say(
-                    self.language,
-                    "Line number {number} is also on row {first}, in the same consignment "
-                    "{reference}. Give every line of a consignment its own number.",
-                    "行号{number}与第{first}行重复（同属货物{reference}）。同一批货物的每一行须使用不同的行号。",
-                    number=number,
-                    first=group.line_rows[number],
-                    reference=reference,
-                ),
-            )
-        elif number is not None:
-            group.line_rows[number] = row
-        group.rows.append(row)
-        group.lines.append(line)
-
-    def _disagreement(self, row, key, letter, mine, first_row, theirs, reference) -> None:
-        column = next(column for column in self.columns if column.key == key)
-        blank = _say(self.language, "nothing", "空白")
-        self._error(
-            row,
-            letter,
-            key,
-            "disagrees",
-            _say(
-                self.language,
-                "Row {row} gives {header} as {mine}, but row {first_row}, the first row of "
-                "consignment {reference}, gives {theirs}. Every row of a consignment repeats the "
-                "same consignment values: make them agree.",
-                "第{row}行的“{header}”为{mine}，而货物{reference}的首行（第{first_row}行）为{theirs}。"
-                "同一批货物的每一行必须填写相同的表头信息，请使之一致。",
-                row=row,
-                header=column.label(self.language),
-                mine=_quoted(mine) if mine is not None else blank,
-                first_row=first_row,
-                theirs=_quoted(theirs) if theirs is not None else blank,
-                reference=reference,
             ),
         )
 
@@ -1920,6 +1956,255 @@ class _SheetReader:
             "{value}不是日期时间。请输入日期和时间，或写成2026-12-02 08:00；"
             "卸货港需要时请注明与UTC的时差（如2026-12-02 08:00 -05:00）。",
             value=_quoted(raw),
+        )
+
+
+class _ConsignmentReader(_SheetReader):
+    """The data sheet: rows grouped into consignments by their reference."""
+
+    def read(self, sheet) -> SheetContents:
+        first_column = (sheet.start or (0, 0))[1]
+        rows = sheet.iter_rows()
+        header = next(rows, None)
+        if header is None or header.count("") == len(header):
+            return SheetContents(self.sheet, {}, [], self.errors, 0)
+        placed = self._header(header, first_column)
+        letters = {column.key: letter for _position, column, letter in placed}
+        if any(error.row == 1 and error.code == "missing_column" for error in self.errors):
+            return SheetContents(self.sheet, letters, [], self.errors, 0)
+        self._merged_cells(sheet)
+        headed = {position for position, value in enumerate(header) if _header_text(value)}
+        groups, count = self._groups(rows, placed, headed, first_column)
+        consignments = [group.consignment() for group in groups.values()]
+        return SheetContents(self.sheet, letters, consignments, self.errors, count)
+
+    def _groups(self, rows, placed, headed: set[int], first_column: int):
+        """The rows grouped by consignment reference, and how many rows had data.
+
+        A consignment's values are converted once for a run of rows that repeat them as typed,
+        which is how a consignment's rows usually come; a row that types them otherwise is
+        converted on its own and compared."""
+        consignment_plan = [entry for entry in placed if not entry[1].is_line_value]
+        line_plan = [
+            (position, column.key[6:], column.key, letter, self.converters[column.kind])
+            for position, column, letter in placed
+            if column.is_line_value
+        ]
+        positions = [position for position, _column, _letter in consignment_plan]
+        getter = itemgetter(*positions)
+        # itemgetter gives a tuple for two or more positions, and the value itself for one.
+        typed_values = getter if len(positions) > 1 else lambda row: (getter(row),)
+        letters = {column.key: letter for _position, column, letter in placed}
+        groups: dict[str, _Group] = {}
+        unheaded: list[int] | None = None
+        previous_typed, previous = None, None
+        count = 0
+        for row_number, row in enumerate(rows, 2):
+            if row.count("") == len(row):
+                continue
+            count += 1
+            if count > self.max_rows:
+                raise _too_many_rows(self.language, self.max_rows)
+            typed = typed_values(row)
+            if typed != previous_typed:
+                previous_typed, previous = typed, self._consignment_values(consignment_plan, typed)
+            values, problems = previous
+            for letter, key, code, message in problems:
+                self._error(row_number, letter, key, code, message)
+            line = {}
+            for position, name, key, letter, convert in line_plan:
+                raw = row[position]
+                if raw == "":
+                    continue
+                try:
+                    value = convert(raw)
+                except _CellProblem as problem:
+                    self._error(row_number, letter, key, problem.code, problem.message)
+                    continue
+                if value is not None:
+                    line[name] = value
+            if unheaded is None:  # every row of a sheet has the sheet's width
+                unheaded = [position for position in range(len(row)) if position not in headed]
+            for position in [position for position in unheaded if row[position] != ""]:
+                self._unheaded(row_number, get_column_letter(first_column + position + 1))
+                unheaded.remove(position)
+            self._add_row(groups, row_number, values, line, letters)
+        return groups, count
+
+    def _consignment_values(self, plan, typed) -> tuple[dict, list[tuple]]:
+        """The consignment's values as converted from one row, and the problems of its cells."""
+        values, problems = {}, []
+        for (_position, column, letter), raw in zip(plan, typed, strict=True):
+            if raw == "":
+                continue
+            try:
+                value = self.converters[column.kind](raw)
+            except _CellProblem as problem:
+                problems.append((letter, column.key, problem.code, problem.message))
+                values[column.key] = _EMPTY
+                continue
+            if value is not None:
+                values[column.key] = value
+        arrival = values.get("estimated_arrival")
+        if isinstance(arrival, datetime):
+            values["estimated_arrival"] = self._local_arrival(
+                arrival, values.get("port_of_discharge"), plan, problems
+            )
+        return values, problems
+
+    def _local_arrival(self, moment: datetime, port, plan, problems: list[tuple]):
+        """An arrival time typed without an offset is local time at the port of discharge, as the
+        connectors take it."""
+        zone = PORT_COUNTRY_TIME_ZONES.get(port[:2]) if isinstance(port, str) else None
+        if zone is not None:
+            return moment.replace(tzinfo=ZoneInfo(zone)).isoformat()
+        letter = next(
+            letter for _position, column, letter in plan if column.key == "estimated_arrival"
+        )
+        problems.append(
+            (
+                letter,
+                "estimated_arrival",
+                "missing_time_zone",
+                _say(
+                    self.language,
+                    "The arrival time has no offset from UTC, and the hub cannot take the time "
+                    "zone from the port of discharge {port} (its country has several, or is not "
+                    "known). Type the time with its offset, e.g. 2026-12-02 08:00 -05:00.",
+                    "到达时间未注明与UTC的时差，平台也无法根据卸货港{port}确定时区（该国有多个时区或未收录）。"
+                    "请写明时差，如2026-12-02 08:00 -05:00。",
+                    port=port or "—",
+                ),
+            )
+        )
+        return _EMPTY
+
+    def _add_row(self, groups: dict, row: int, values: dict, line: dict, letters) -> None:
+        reference = values.get("reference")
+        if reference is None:
+            if "reference" in letters:
+                self._error(
+                    row,
+                    letters["reference"],
+                    "reference",
+                    "required",
+                    _say(
+                        self.language,
+                        "Every row needs the consignment reference: it says which consignment "
+                        "the line belongs to.",
+                        "每行都要填写业务参考号：它表明该行属于哪一批货物。",
+                    ),
+                )
+            return
+        if reference is _EMPTY:
+            return
+        group = groups.get(reference)
+        if group is None:
+            groups[reference] = _Group(reference, row, values)
+            group = groups[reference]
+        elif values is not group.values:
+            for key, mine, theirs in group.differences(values):
+                self._disagreement(row, key, letters[key], mine, group.first_row, theirs, reference)
+        number = line.get("line_number")
+        if number is not None and number in group.line_rows:
+            self._error(
+                row,
+                letters["lines.line_number"],
+                "lines.line_number",
+                "duplicate",
+                _say(
+                    self.language,
+                    "Line number {number} is also on row {first}, in the same consignment "
+                    "{reference}. Give every line of a consignment its own number.",
+                    "行号{number}与第{first}行重复（同属货物{reference}）。同一批货物的每一行须使用不同的行号。",
+                    number=number,
+                    first=group.line_rows[number],
+                    reference=reference,
+                ),
+            )
+        elif number is not None:
+            group.line_rows[number] = row
+        group.rows.append(row)
+        group.lines.append(line)
+
+    def _disagreement(self, row, key, letter, mine, first_row, theirs, reference) -> None:
+        column = next(column for column in self.columns if column.key == key)
+        blank = _say(self.language, "nothing", "空白")
+        self._error(
+            row,
+            letter,
+            key,
+            "disagrees",
+            _say(
+                self.language,
+                "Row {row} gives {header} as {mine}, but row {first_row}, the first row of "
+                "consignment {reference}, gives {theirs}. Every row of a consignment repeats the "
+                "same consignment values: make them agree.",
+                "第{row}行的“{header}”为{mine}，而货物{reference}的首行（第{first_row}行）为{theirs}。"
+                "同一批货物的每一行必须填写相同的表头信息，请使之一致。",
+                row=row,
+                header=column.label(self.language),
+                mine=_quoted(mine) if mine is not None else blank,
+                first_row=first_row,
+                theirs=_quoted(theirs) if theirs is not None else blank,
+                reference=reference,
+            ),
+        )
+
+
+class _PartnerReader(_SheetReader):
+    """The partners sheet: a record per row."""
+
+    def read(self, sheet) -> tuple[dict[str, str], list[RecordRow]]:
+        """The letters of the columns found, and the rows with data."""
+        first_column = (sheet.start or (0, 0))[1]
+        rows = sheet.iter_rows()
+        header = next(rows, None)
+        if header is None or header.count("") == len(header):
+            return {}, []
+        placed = self._header(header, first_column)
+        letters = {column.key: letter for _position, column, letter in placed}
+        if any(error.row == 1 and error.code == "missing_column" for error in self.errors):
+            return letters, []
+        self._merged_cells(sheet)
+        unheaded = [position for position, value in enumerate(header) if not _header_text(value)]
+        records, count = [], 0
+        for row_number, row in enumerate(rows, 2):
+            if row.count("") == len(row):
+                continue
+            count += 1
+            if count > self.max_rows:
+                raise _too_many_rows(self.language, self.max_rows)
+            values = {}
+            for position, column, letter in placed:
+                raw = row[position]
+                try:
+                    value = self.converters[column.kind](raw) if raw != "" else None
+                except _CellProblem as problem:
+                    self._error(row_number, letter, column.key, problem.code, problem.message)
+                    continue
+                if value not in (None, []):
+                    values[column.key] = value
+                elif column.required:
+                    self._required(row_number, letter, column)
+            for position in [position for position in unheaded if row[position] != ""]:
+                self._unheaded(row_number, get_column_letter(first_column + position + 1))
+                unheaded.remove(position)
+            records.append(RecordRow(row_number, values))
+        return letters, records
+
+    def _required(self, row: int, letter: str, column: Column) -> None:
+        self._error(
+            row,
+            letter,
+            column.key,
+            "required",
+            _say(
+                self.language,
+                "{header} is required on every row. Fill it in, or delete the row.",
+                "每行都必须填写“{header}”。请填写，或删除该行。",
+                header=column.label(self.language),
+            ),
         )
 
 

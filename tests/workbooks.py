@@ -7,6 +7,7 @@ import zipfile
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from hub.partners.sheet import PARTNER_COLUMNS
 from hub.submissions.uploads import template_columns, template_workbook
 from tests.factories import consignment_document
 
@@ -34,16 +35,25 @@ def consignment_rows(reference: str, lines: int = 2, **overrides) -> list[dict]:
     return rows_of(consignment_document(reference, lines=lines, **overrides))
 
 
-def filled_template(agreement, rows: list[dict], *, language="en", edit=None) -> bytes:
-    """The agreement's template with `rows` typed into its data sheet by openpyxl; `edit` gets
-    the sheet to change further."""
+def filled_template(
+    agreement, rows: list[dict], *, language="en", edit=None, partners: list[dict] = ()
+) -> bytes:
+    """The agreement's template with `rows` typed into its data sheet and `partners` (keyed as
+    the partners sheet's columns) into its partners sheet by openpyxl; `edit` gets the data
+    sheet to change further."""
     workbook = load_workbook(io.BytesIO(template_workbook(agreement=agreement, language=language)))
     sheet = workbook.worksheets[0]
     keys = [column.key for column in template_columns(agreement.scope)]
     for row in rows:
         sheet.append([row.get(key) for key in keys])
+    for partner in partners:
+        workbook.worksheets[1].append([partner.get(column.key) for column in PARTNER_COLUMNS])
     if edit is not None:
         edit(sheet)
+    return saved(workbook)
+
+
+def saved(workbook) -> bytes:
     output = io.BytesIO()
     workbook.save(output)
     return output.getvalue()
@@ -52,6 +62,24 @@ def filled_template(agreement, rows: list[dict], *, language="en", edit=None) ->
 def column_letter(agreement, key: str) -> str:
     keys = [column.key for column in template_columns(agreement.scope)]
     return get_column_letter(keys.index(key) + 1)
+
+
+def partner_column_letter(key: str) -> str:
+    keys = [column.key for column in PARTNER_COLUMNS]
+    return get_column_letter(keys.index(key) + 1)
+
+
+def as_version_1(workbook: bytes) -> bytes:
+    """The workbook as the template of version 1 was: without a partners sheet."""
+    book = load_workbook(io.BytesIO(workbook))
+    del book["Partners"]
+    del book["Partners example"]
+    for row in book["hub_template"].iter_rows():
+        if row[0].value == "template_version":
+            row[1].value = "1"
+        if row[0].value == "partners_sheet":
+            row[0].value = row[1].value = None
+    return saved(book)
 
 
 def rezipped(data: bytes, *, replace: dict[str, bytes] | None = None) -> bytes:

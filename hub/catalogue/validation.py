@@ -240,7 +240,7 @@ def _invalid_value(error: ValidationError, parts: tuple) -> tuple[str, str]:
             f, value, is_item=bool(parts) and isinstance(parts[-1], int)
         )
     if kind == "enum" or (kind == "pattern" and f.code_list is not None):
-        return "invalid_code", _invalid_code(f.code_list, value)
+        return "invalid_code", invalid_code_message(f.code_list, value)
     if kind == "pattern":
         return _badly_formed(f, value)
     context = {"name": f.name, "value": _shown(value), "limit": error.validator_value}
@@ -323,7 +323,9 @@ def _json_type(value: object) -> str:
     return _("an object")
 
 
-def _invalid_code(code_list: CodeList, value: object) -> str:
+def invalid_code_message(code_list: CodeList, value: object) -> str:
+    """What is wrong with a value that is not a code of the list, with the code meant if one
+    can be told."""
     suggestion = code_list.suggestion(value)
     context = {"value": _shown(value), "title": code_list.title, "code": suggestion}
     if suggestion is None:

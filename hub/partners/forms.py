@@ -3,8 +3,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hub.catalogue.codelists import COUNTRIES
-from hub.enterprises.identifiers import InvalidIdentifier
-from hub.partners.identifiers import PartnerScheme, identifier_blind_index, identifier_normalize
+from hub.partners.identifiers import PartnerScheme, identifier_blind_index, identifiers_normalize
 from hub.partners.models import PartnerIdentifier, PartnerRole
 
 # (code, name), by name: how people look for a country in a list.
@@ -17,14 +16,7 @@ def partner_identifiers_clean(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Canonical identifiers (scheme → value) and the errors by scheme, shared by the form and the
     API. An identifier the enterprise registered for another of its partners is refused."""
-    normalized, errors = {}, {}
-    for scheme, value in raw.items():
-        if not value:
-            continue
-        try:
-            normalized[scheme] = identifier_normalize(scheme, value, country=country)
-        except InvalidIdentifier as invalid:
-            errors[scheme] = invalid.message
+    normalized, errors = identifiers_normalize(raw, country=country)
     taken = (
         PartnerIdentifier.objects.filter(
             partner__enterprise=enterprise,

@@ -120,6 +120,20 @@ def identifier_normalize(scheme: str, value: str, *, country: str) -> str:
     raise InvalidIdentifier(scheme, _("Unknown identifier scheme."))
 
 
+def identifiers_normalize(raw: dict[str, str], *, country: str) -> tuple[dict, dict]:
+    """The canonical form of each identifier given (scheme → value; blank ones left out), and
+    the problem of each one that is invalid, by scheme."""
+    normalized, problems = {}, {}
+    for scheme, value in raw.items():
+        if not value:
+            continue
+        try:
+            normalized[scheme] = identifier_normalize(scheme, value, country=country)
+        except InvalidIdentifier as invalid:
+            problems[scheme] = invalid.message
+    return normalized, problems
+
+
 def identifier_blind_index(scheme: str, canonical: str) -> str:
     return blind_index(f"{scheme}:{canonical}", context=BLIND_INDEX_CONTEXT)
 

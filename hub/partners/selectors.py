@@ -6,8 +6,7 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from hub.agreements.models import Agreement
-from hub.agreements.selectors import agreement_in_force
+from hub.agreements.selectors import AgreementNotActive, agreement_active
 from hub.enterprises.selectors import enterprise_list
 from hub.partners.models import (
     MatchCandidate,
@@ -79,13 +78,14 @@ def partner_version_list(*, partner: Partner) -> list[PartnerVersion]:
 def partner_registration_refusal(*, enterprise) -> str:
     """Why the enterprise may not register or edit partners now ("" when it may): the
     description of its supply chain is data shared under an agreement in force."""
-    agreement = agreement_in_force(enterprise_id=enterprise.pk)
-    if agreement is None:
-        return _(
-            "Partners are registered under a data-sharing agreement, and your enterprise has "
-            "none in force. An enterprise admin can sign one on the hub."
-        )
-    if agreement.status != Agreement.Status.ACTIVE:
+    try:
+        agreement_active(enterprise_id=enterprise.pk)
+    except AgreementNotActive as inactive:
+        if inactive.agreement is None:
+            return _(
+                "Partners are registered under a data-sharing agreement, and your enterprise has "
+                "none in force. An enterprise admin can sign one on the hub."
+            )
         return _(
             "Your data-sharing agreement is suspended; partners can be registered again when it "
             "is resumed."

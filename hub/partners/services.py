@@ -189,6 +189,29 @@ def partner_update(
     return partner
 
 
+@transaction.atomic
+def partner_register_or_update(
+    *, enterprise, partner: Partner | None, registration: dict, actor
+) -> tuple[Partner, bool]:
+    """Register a partner, or update `partner`, the enterprise's registration of the same
+    company, with the values `registration` gives, keeping those it leaves out (a sheet row's
+    blank cells), identifiers scheme by scheme. Returns the registration and whether it changed;
+    an update is a new version, as an edit on the page is."""
+    if partner is None:
+        return partner_register(enterprise=enterprise, actor=actor, **registration), True
+    partner = Partner.objects.select_for_update().get(pk=partner.pk)
+    current = _snapshot(partner, _identifiers_of(partner))
+    merged = {
+        **current,
+        **registration,
+        "identifiers": {**current["identifiers"], **registration["identifiers"]},
+    }
+    if set(merged["roles"]) == set(current["roles"]):
+        merged["roles"] = current["roles"]  # the same roles in another order change nothing
+    updated = partner_update(partner=partner, actor=actor, **merged)
+    return updated, updated.version != partner.version
+
+
 # --- Links from consignment parties to registrations ---------------------------------------------
 
 

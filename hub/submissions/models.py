@@ -155,9 +155,9 @@ class IdempotencyRecord(models.Model):
 
 
 class Upload(TimeStampedModel):
-    """An Excel file uploaded to share consignments, and what became of it. The file is kept,
-    encrypted, only when it was refused for errors in its cells: its annotated copy is made from
-    it."""
+    """An Excel file uploaded to share consignments and supply-chain partners, and what became
+    of it. The file is kept, encrypted, only when it was refused for errors in its cells: its
+    annotated copy is made from it."""
 
     class Result(models.TextChoices):
         ACCEPTED = "accepted", _("accepted")
@@ -191,6 +191,11 @@ class Upload(TimeStampedModel):
     consignments = models.JSONField(
         default=list, blank=True, help_text="Of an accepted file: each consignment's outcome."
     )
+    partners = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Of an accepted file: each partner row's registration and outcome.",
+    )
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -215,5 +220,13 @@ class Upload(TimeStampedModel):
         """How many consignments of an accepted file were new, amended or unchanged."""
         counts = dict.fromkeys(("new", "amended", "unchanged"), 0)
         for item in self.consignments:
+            counts[item["status"]] += 1
+        return counts
+
+    @property
+    def partner_counts(self) -> dict[str, int]:
+        """How many partners of an accepted file were registered, updated or unchanged."""
+        counts = dict.fromkeys(("registered", "updated", "unchanged"), 0)
+        for item in self.partners:
             counts[item["status"]] += 1
         return counts

@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hub.agreements.models import Agreement
-from hub.agreements.selectors import agreement_in_force
+from hub.agreements.selectors import AgreementNotActive, agreement_active
 from hub.catalogue.validation import validate_consignment
 from hub.core.audit import audit_record_many
-from hub.core.bulk import bulk_insert
+from hub.core.bulk import bulk_create_returning_ids, bulk_insert
 from hub.core.outbox import outbox_enqueue
 from hub.submissions.follow_ups import consignments_received
 from hub.submissions.models import (
@@ -56,25 +56,26 @@ def canonical_json(document) -> str:
 
 def agreement_for_submission(*, enterprise_id: int, channel: str) -> Agreement:
     """The active agreement the data will arrive under, or IngestRefused saying why not."""
-    agreement = agreement_in_force(enterprise_id=enterprise_id)
-    if agreement is None:
+    try:
+        agreement = agreement_active(enterprise_id=enterprise_id)
+    except AgreementNotActive as inactive:
+        if inactive.agreement is None:
+            raise IngestRefused(
+                inactive.code,
+                _(
+                    "Your enterprise has no data-sharing agreement in force (it may have been "
+                    "terminated), so nothing can be shared. An enterprise admin can sign a new "
+                    "one on the hub."
+                ),
+            ) from None
         raise IngestRefused(
-            "no_active_agreement",
-            _(
-                "Your enterprise has no data-sharing agreement in force (it may have been "
-                "terminated), so nothing can be shared. An enterprise admin can sign a new one on "
-                "the hub."
-            ),
-        )
-    if agreement.status == Agreement.Status.SUSPENDED:
-        raise IngestRefused(
-            "agreement_suspended",
+            inactive.code,
             _(
                 "Your data-sharing agreement is suspended (%(reason)s); sharing resumes when it is "
                 "resumed."
             )
-            % {"reason": agreement.suspension_reason},
-        )
+            % {"reason": inactive.agreement.suspension_reason},
+        ) from None
     if channel not in agreement.channels:
         raise IngestRefused(
             "channel_not_agreed",
@@ -372,7 +373,7 @@ def _store(valid, *, agreement, channel, source_format, received_at, actor) -> N
             result.revision = current[pk]
     if not stored:
         return
-    ConsignmentRevision.objects.bulk_create(revisions, batch_size=500)
+    bulk_create_returning_ids(ConsignmentRevision, revisions)
     lines, parties = [], []
     for result, revision, normalized in stored:
         revision_lines, revision_parties = _child_rows(revision.pk, normalized)

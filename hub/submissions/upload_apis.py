@@ -1,5 +1,6 @@
-"""The Excel channel's API: the template of the caller's agreement, uploads, and the annotated
-copy of a refused upload. The web page calls the same endpoints for its downloads."""
+"""The Excel channel's API: the template of the caller's agreement, uploads of its consignments and
+supply-chain partners, and the annotated copy of a refused upload. The web page calls the same
+endpoints for its downloads."""
 
 from django.http import HttpResponse
 from django.urls import reverse
@@ -231,7 +232,10 @@ class SpreadsheetErrorSerializer(serializers.Serializer):
         help_text="The column's header, in the request's language.",
     )
     field = serializers.CharField(
-        required=False, allow_blank=True, help_text="The catalogue key of the column."
+        required=False,
+        allow_blank=True,
+        help_text="The catalogue key of the column; on the partners sheet, the field of "
+        "POST /api/v1/partners it fills (`legal_name`, `identifiers.vat`...).",
     )
     path = serializers.CharField(
         required=False, help_text="For an invalid form field: its name, as a JSON pointer."
@@ -245,7 +249,7 @@ class UploadSummarySerializer(serializers.Serializer):
     file_name = serializers.CharField()
     sha256 = serializers.CharField()
     result = serializers.ChoiceField(Upload.Result.values)
-    rows = serializers.IntegerField(help_text="Data rows read.")
+    rows = serializers.IntegerField(help_text="Rows of goods lines read.")
     uploaded_at = serializers.DateTimeField()
     uploaded_by = serializers.CharField()
     error_count = serializers.IntegerField(help_text="Every error; `errors` lists the first 1,000.")
@@ -283,6 +287,22 @@ UPLOAD_RESULT = inline_serializer(
             },
             many=True,
         ),
+        "partners": inline_serializer(
+            "UploadedPartner",
+            {
+                "row": serializers.IntegerField(help_text="The row of the partners sheet."),
+                "id": serializers.IntegerField(help_text="The registration, as in GET partners."),
+                "legal_name": serializers.CharField(),
+                "country": serializers.CharField(),
+                "status": serializers.ChoiceField(
+                    ["registered", "updated", "unchanged"],
+                    help_text="A partner the enterprise had registered (same legal name and "
+                    "country, or an identifier in common) is updated, not registered again.",
+                ),
+                "version": serializers.IntegerField(),
+            },
+            many=True,
+        ),
     },
 )
 
@@ -307,8 +327,10 @@ def _summary(request, upload: Upload) -> dict:
 
 
 class UploadCreateApi(APIView):
-    """Share the consignments of a filled-in template: every cell is checked, and only a file
-    without errors is stored, all of it. The same file (by sha256) is stored once."""
+    """Share the consignments and supply-chain partners of a filled-in template: every cell is
+    checked, and only a file without errors is stored, all of it; its partners are registered,
+    or update the registrations of the same partners. The same file (by sha256) is stored
+    once."""
 
     parser_classes = [MultiPartParser]
     permission_classes = [MaySubmitData]
@@ -319,7 +341,9 @@ class UploadCreateApi(APIView):
         request={"multipart/form-data": UploadInput},
         parameters=[IDEMPOTENCY_PARAMETER],
         responses={
-            201: OpenApiResponse(UPLOAD_RESULT, description="Every consignment was stored."),
+            201: OpenApiResponse(
+                UPLOAD_RESULT, description="Every consignment and every partner was stored."
+            ),
             200: OpenApiResponse(
                 UPLOAD_RESULT, description="This file was stored before; nothing was stored again."
             ),
@@ -359,6 +383,7 @@ class UploadCreateApi(APIView):
                 "message": upload.message,
                 "duplicate_of": upload.duplicate_of_id,
                 "consignments": upload.consignments,
+                "partners": upload.partners,
             },
             status=status_code,
         )
@@ -392,7 +417,8 @@ class UploadAnnotatedApi(WorkbookApi):
             )
         stem = upload.file_name.rsplit(".", 1)[0]
         return _workbook_response(
-            upload_annotated_workbook(upload), f"{_ascii(stem)}-annotated.xlsx"
+            upload_annotated_workbook(upload, viewer=request.user),
+            f"{_ascii(stem)}-annotated.xlsx",
         )
 
 

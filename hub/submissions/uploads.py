@@ -1,5 +1,6 @@
 """The Excel channel: the template of an agreement's scope, and uploads checked cell by cell and
-then committed through the one ingest service, all of a file or none of it.
+then committed, the partners sheet through the partner registration and the consignments through
+the one ingest service, all of a file or none of it.
 
 connectors.excel_template reads and writes the workbooks; this module ties them to the catalogue,
 the agreement and the database. (The ingest service itself is in services.py.)"""
@@ -31,6 +32,8 @@ from hub.catalogue.excel import excel_columns
 from hub.catalogue.fields import CATALOGUE_VERSION, FieldType, field
 from hub.catalogue.schemas import scope_digest, scope_normalize
 from hub.core.audit import audit_record
+from hub.partners.services import partner_register_or_update
+from hub.partners.sheet import PARTNER_COLUMNS, SheetPartner, partner_sheet_check
 from hub.submissions.models import Channel, Upload
 from hub.submissions.services import (
     IngestRefused,
@@ -114,15 +117,19 @@ def template_workbook(*, agreement: Agreement, language: str) -> bytes:
         template_identity(agreement),
         language=language,
         max_rows=settings.UPLOAD_MAX_ROWS,
+        partner_columns=PARTNER_COLUMNS,
     )
 
 
 def upload_limits(columns: list[Column]) -> Limits:
+    """The limits of a workbook whose data sheet has `columns`, beside the partners sheet."""
     return Limits(
         max_bytes=settings.UPLOAD_MAX_BYTES,
         max_rows=settings.UPLOAD_MAX_ROWS,
         max_uncompressed_bytes=UNPACKED_BASE_BYTES
-        + settings.UPLOAD_MAX_ROWS * len(columns) * UNPACKED_BYTES_PER_CELL,
+        + settings.UPLOAD_MAX_ROWS
+        * (len(columns) + len(PARTNER_COLUMNS))
+        * UNPACKED_BYTES_PER_CELL,
     )
 
 
@@ -144,19 +151,27 @@ def upload_status(upload: Upload) -> int:
     return REFUSAL_STATUS.get(upload.code, 400)
 
 
-def _contents(data: bytes, agreement: Agreement) -> SheetContents:
-    """The workbook's consignments, and the errors of its cells as cells; raises WorkbookRefused
-    for a file that cannot be read as this agreement's template."""
+def _contents(
+    data: bytes, agreement: Agreement, viewer
+) -> tuple[SheetContents, list[SheetPartner]]:
+    """The workbook's consignments and its partners checked against the enterprise's
+    registrations, and the errors of its cells as cells; raises WorkbookRefused for a file that
+    cannot be read as this agreement's template."""
     language = get_language() or "en"
     columns = template_columns(agreement.scope)
     workbook_inspect(data, upload_limits(columns), language=language)
-    return workbook_read(
+    contents = workbook_read(
         data,
         columns,
         template_identity(agreement),
         language=language,
         max_rows=settings.UPLOAD_MAX_ROWS,
+        partner_columns=PARTNER_COLUMNS,
     )
+    partners = partner_sheet_check(
+        contents=contents, enterprise=agreement.enterprise, viewer=viewer
+    )
+    return contents, partners
 
 
 def _add_catalogue_errors(contents: SheetContents, agreement: Agreement) -> None:
@@ -166,10 +181,10 @@ def _add_catalogue_errors(contents: SheetContents, agreement: Agreement) -> None
 
 
 def upload_receive(*, enterprise, file_name: str, data: bytes, actor) -> Upload:
-    """Check an uploaded workbook and, when every cell is right, store all its consignments;
-    otherwise store none. Call it once the uploader has confirmed the authenticity declaration
-    (`authenticity_declaration`), which is recorded with the upload; every upload is recorded,
-    with its outcome, for the history."""
+    """Check an uploaded workbook and, when every cell is right, register or update all its
+    partners and store all its consignments; otherwise store nothing. Call it once the uploader
+    has confirmed the authenticity declaration (`authenticity_declaration`), which is recorded
+    with the upload; every upload is recorded, with its outcome, for the history."""
     sha256 = hashlib.sha256(data).hexdigest()
     person = actor if getattr(actor, "pk", None) else None
     upload = Upload(
@@ -190,7 +205,7 @@ def upload_receive(*, enterprise, file_name: str, data: bytes, actor) -> Upload:
             enterprise_id=enterprise.pk, channel=Channel.EXCEL
         )
         upload.declaration = authenticity_declaration(upload.agreement)
-        contents = _contents(data, upload.agreement)
+        contents, partners = _contents(data, upload.agreement, actor)
     except (IngestRefused, WorkbookRefused) as refused:
         return _record_refusal(upload, actor, code=refused.code, message=refused.message)
     upload.rows = contents.rows
@@ -199,7 +214,7 @@ def upload_receive(*, enterprise, file_name: str, data: bytes, actor) -> Upload:
         _add_catalogue_errors(contents, upload.agreement)
         return _record_invalid(upload, actor, contents, data)
     try:
-        return _commit(upload, actor, contents, data)
+        return _commit(upload, actor, contents, partners, data)
     except IntegrityError:  # the same file, uploaded at the same time, was stored first
         earlier = Upload.objects.get(
             enterprise=enterprise, sha256=sha256, result=Upload.Result.ACCEPTED
@@ -217,12 +232,18 @@ def _record_refusal(upload: Upload, actor, *, code: str, message: str) -> Upload
 def _record_invalid(upload: Upload, actor, contents: SheetContents, data: bytes) -> Upload:
     errors = contents.sorted_errors()
     language = get_language() or "en"
+    headers = {
+        (contents.sheet, column.key): column.label(language)
+        for column in template_columns(upload.agreement.scope)
+    } | {
+        (contents.partners_sheet, column.key): column.label(language) for column in PARTNER_COLUMNS
+    }
     upload.errors = [
         {
             "sheet": error.sheet,
             "row": error.row,
             "column": error.column,
-            "header": field(error.key).label_for(language) if error.key else "",
+            "header": headers.get((error.sheet, error.key), ""),
             "field": error.key,
             "code": error.code,
             "message": error.message,
@@ -245,11 +266,12 @@ def _record_invalid(upload: Upload, actor, contents: SheetContents, data: bytes)
 
 
 def _record_duplicate(upload: Upload, earlier: Upload, actor) -> Upload:
-    upload.result, upload.duplicate_of, upload.consignments = Upload.Result.DUPLICATE, earlier, []
+    upload.result, upload.duplicate_of = Upload.Result.DUPLICATE, earlier
+    upload.consignments, upload.partners = [], []
     upload.rows, upload.agreement_id = earlier.rows, earlier.agreement_id
     upload.message = _(
-        "This file was already uploaded on %(date)s by %(who)s, and its consignments were "
-        "stored then; nothing was stored again."
+        "This file was already uploaded on %(date)s by %(who)s, and its data was stored then; "
+        "nothing was stored again."
     ) % {
         "date": timezone.localtime(earlier.created_at).strftime("%Y-%m-%d %H:%M"),
         "who": earlier.uploaded_by_label,
@@ -277,6 +299,7 @@ def _audit(upload: Upload, actor) -> None:
             "rows": upload.rows,
             "code": upload.code,
             "consignments": len(upload.consignments),
+            "partners": len(upload.partners),
         },
     )
 
@@ -289,13 +312,18 @@ class _Refused(Exception):
         self.refusals = refusals
 
 
-def _commit(upload: Upload, actor, contents: SheetContents, data: bytes) -> Upload:
-    """Every consignment through ingest, which checks each against the catalogue as it does
-    for the API; in one transaction, rolled back when it refuses any."""
+def _commit(
+    upload: Upload, actor, contents: SheetContents, partners: list[SheetPartner], data: bytes
+) -> Upload:
+    """Every partner registered or updated, and every consignment through ingest, which checks
+    each against the catalogue as it does for the API; in one transaction, rolled back when it
+    refuses any. The follow-up that links the consignments' parties runs once the transaction
+    has committed, so it finds the partners the same file registered."""
     consignments = contents.consignments
     received_at = timezone.now()
     try:
         with transaction.atomic():
+            stored_partners = _partners_store(upload, actor, partners)
             results = []
             for start in range(0, len(consignments), INGEST_CHUNK):
                 results += consignment_ingest(
@@ -313,7 +341,7 @@ def _commit(upload: Upload, actor, contents: SheetContents, data: bytes) -> Uplo
             ]
             if refusals:
                 raise _Refused(refusals)
-            upload.result = Upload.Result.ACCEPTED
+            upload.result, upload.partners = Upload.Result.ACCEPTED, stored_partners
             upload.consignments = [
                 {
                     "reference": result.reference,
@@ -323,9 +351,7 @@ def _commit(upload: Upload, actor, contents: SheetContents, data: bytes) -> Uplo
                 }
                 for result, consignment in zip(results, consignments, strict=True)
             ]
-            upload.message = _(
-                "%(count)d consignment(s) with %(rows)d line(s) were shared with customs."
-            ) % {"count": len(consignments), "rows": upload.rows}
+            upload.message = _accepted_message(upload)
             upload.save()
             _audit(upload, actor)
         return upload
@@ -335,19 +361,63 @@ def _commit(upload: Upload, actor, contents: SheetContents, data: bytes) -> Uplo
         return _record_invalid(upload, actor, contents, data)
 
 
+def _partners_store(upload: Upload, actor, partners: list[SheetPartner]) -> list[dict]:
+    outcomes = []
+    for item in partners:
+        partner, changed = partner_register_or_update(
+            enterprise=upload.enterprise,
+            partner=item.partner,
+            registration=item.registration,
+            actor=actor,
+        )
+        status = "unchanged"
+        if changed:
+            status = "registered" if item.partner is None else "updated"
+        outcomes.append(
+            {
+                "row": item.row,
+                "id": partner.pk,
+                "legal_name": partner.legal_name,
+                "country": partner.country,
+                "status": status,
+                "version": partner.version,
+            }
+        )
+    return outcomes
+
+
+def _accepted_message(upload: Upload) -> str:
+    messages = []
+    if upload.consignments:
+        messages.append(
+            _("%(count)d consignment(s) with %(rows)d line(s) were shared with customs.")
+            % {"count": len(upload.consignments), "rows": upload.rows}
+        )
+    if upload.partners:
+        messages.append(
+            _(
+                "Supply-chain partners: %(registered)d registered, %(updated)d updated, "
+                "%(unchanged)d unchanged."
+            )
+            % upload.partner_counts
+        )
+    return " ".join(messages)
+
+
 def _outcome(result) -> str:
     if result.status == "unchanged":
         return "unchanged"
     return "amended" if result.revision.number > 1 else "new"
 
 
-def upload_annotated_workbook(upload: Upload) -> bytes:
+def upload_annotated_workbook(upload: Upload, *, viewer) -> bytes:
     """The refused file with every bad cell highlighted and commented, as checked now in the
-    current language, against the agreement it was uploaded under."""
+    current language, against the agreement it was uploaded under and the partners registered
+    now."""
     data = base64.b64decode(upload.workbook)
     columns = template_columns(upload.agreement.scope)
     identity = template_identity(upload.agreement)
-    contents = _contents(data, upload.agreement)
+    contents, _partners = _contents(data, upload.agreement, viewer)
     _add_catalogue_errors(contents, upload.agreement)
     return annotated_build(
         data,
@@ -355,4 +425,5 @@ def upload_annotated_workbook(upload: Upload) -> bytes:
         identity,
         contents.sorted_errors(),
         max_rows=settings.UPLOAD_MAX_ROWS,
+        partner_columns=PARTNER_COLUMNS,
     )

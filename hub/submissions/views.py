@@ -14,6 +14,7 @@ from hub.submissions.services import IngestRefused, agreement_for_submission
 from hub.submissions.uploads import authenticity_declaration, upload_receive, upload_status
 
 SHOWN_CONSIGNMENTS = 200
+SHOWN_PARTNERS = 200
 
 
 def _report_context(upload, viewer) -> dict:
@@ -21,6 +22,8 @@ def _report_context(upload, viewer) -> dict:
         "upload": upload,
         "consignments": upload.consignments[:SHOWN_CONSIGNMENTS],
         "more_consignments": max(0, len(upload.consignments) - SHOWN_CONSIGNMENTS),
+        "partners": upload.partners[:SHOWN_PARTNERS],
+        "more_partners": max(0, len(upload.partners) - SHOWN_PARTNERS),
         "more_errors": upload.error_count - len(upload.errors),
         "annotated_url": reverse("api-upload-annotated", args=[upload.pk])
         if upload.workbook and viewer.has_perm(SUBMIT, upload.enterprise)

@@ -20,6 +20,7 @@ from connectors.excel_template import (
     workbook_read,
 )
 from hub.catalogue.fields import DATASETS, required_keys
+from hub.partners.sheet import PARTNER_COLUMNS
 from hub.submissions.services import consignment_validate
 from hub.submissions.uploads import (
     template_columns,
@@ -30,6 +31,7 @@ from hub.submissions.uploads import (
 from tests.conftest import require_or_skip
 from tests.factories import consignment_document
 from tests.workbooks import (
+    as_version_1,
     column_letter,
     consignment_rows,
     encrypted_workbook,
@@ -38,6 +40,7 @@ from tests.workbooks import (
     far_away_row,
     filled_template,
     million_rows,
+    partner_column_letter,
     pdf,
     renamed_csv,
     unreferenced_cells,
@@ -65,6 +68,7 @@ def read(data: bytes, agreement=MINIMUM, language="en"):
         template_identity(agreement),
         language=language,
         max_rows=LIMITS.max_rows,
+        partner_columns=PARTNER_COLUMNS,
     )
     for consignment in contents.consignments:
         contents.add_document_errors(
@@ -156,8 +160,20 @@ def test_the_template_comes_in_english_and_simplified_chinese():
     english = workbook(template_workbook(agreement=MINIMUM, language="en"))
     chinese = workbook(template_workbook(agreement=MINIMUM, language="zh-hans"))
 
-    assert english.sheetnames[:3] == ["Consignments", "Instructions", "Example"]
-    assert chinese.sheetnames[:3] == ["货物明细", "填写说明", "填写示例"]
+    assert english.sheetnames[:5] == [
+        "Consignments",
+        "Partners",
+        "Instructions",
+        "Example",
+        "Partners example",
+    ]
+    assert chinese.sheetnames[:5] == [
+        "货物明细",
+        "合作伙伴",
+        "填写说明",
+        "填写示例",
+        "合作伙伴示例",
+    ]
     assert chinese.worksheets[0]["A1"].value == "企业业务参考号"
     assert chinese.worksheets[0]["A1"].comment.text.startswith("每行必填。")
     assert "逐行填写" in chinese["填写说明"]["A3"].value
@@ -169,7 +185,8 @@ def test_a_hidden_sheet_names_the_template_catalogue_and_scope_version():
     identity = {row[0].value: row[1].value for row in book["hub_template"].iter_rows()}
 
     assert book["hub_template"].sheet_state == "hidden"
-    assert identity["template_version"] == "1"
+    assert identity["template_version"] == "2"
+    assert identity["partners_sheet"] == "Partners"
     assert identity["catalogue_version"] == template_identity(EVERY_DATASET).catalogue_version
     assert identity["scope_digest"] == template_identity(EVERY_DATASET).scope_digest
     assert identity["agreement_version"] == "3"
@@ -201,10 +218,18 @@ def test_the_template_opens_in_libreoffice_and_keeps_its_dropdowns(tmp_path):
     require_or_skip(
         soffice is not None, "needs LibreOffice (apt-get install libreoffice-calc-nogui)"
     )
-    for language in ("en", "zh-hans"):
-        (tmp_path / f"template-{language}.xlsx").write_bytes(
-            template_workbook(agreement=EVERY_DATASET, language=language)
-        )
+    forwarder = {
+        "legal_name": "Nordsee Spedition GmbH",
+        "country": "DE",
+        "roles": "forwarder, carrier",
+        "identifiers.duns": "001234567",
+    }
+    (tmp_path / "template-en.xlsx").write_bytes(
+        filled_template(EVERY_DATASET, [], partners=[forwarder])
+    )
+    (tmp_path / "template-zh-hans.xlsx").write_bytes(
+        template_workbook(agreement=EVERY_DATASET, language="zh-hans")
+    )
     converted = tmp_path / "saved"
 
     result = subprocess.run(
@@ -238,7 +263,88 @@ def test_the_template_opens_in_libreoffice_and_keeps_its_dropdowns(tmp_path):
         }
         assert book.defined_names["hub_list_unit"].attr_text.startswith("hub_lists!")
         assert book.worksheets[0]["A1"].comment is not None
-        assert refusal(saved, EVERY_DATASET).code == "empty"  # still the hub's template
+        partners = book.worksheets[1]
+        assert {validation.formula1 for validation in partners.data_validations.dataValidation} == {
+            "hub_list_country",
+            "hub_list_partner_role",
+        }
+        assert partners["A1"].comment is not None
+        assert partners.column_dimensions["E"].number_format == "@"  # VAT numbers stay text
+    # Still the hub's template, and the partner typed in comes back as typed.
+    english = read((converted / "template-en.xlsx").read_bytes(), EVERY_DATASET)
+    assert english.errors == []
+    assert [record.values for record in english.partners] == [
+        {**forwarder, "country": "DE", "roles": ["FORWARDER", "CARRIER"]}
+    ]
+    assert refusal((converted / "template-zh-hans.xlsx").read_bytes(), EVERY_DATASET).code == (
+        "empty"
+    )
+
+
+def test_the_partners_sheet_looks_and_helps_like_the_data_sheet():
+    book = workbook(template_workbook(agreement=EVERY_DATASET, language="en"))
+    data, partners = book["Consignments"], book["Partners"]
+    headers = {cell.value: cell for cell in partners[1]}
+
+    required_fill = data["A1"].fill.fgColor.rgb
+    optional_fill = data[f"{column_letter(EVERY_DATASET, 'vessel_or_flight')}1"].fill.fgColor.rgb
+    assert [name for name, cell in headers.items() if cell.fill.fgColor.rgb == required_fill] == [
+        "Legal name",
+        "Country",
+        "Roles in your supply chain",
+    ]
+    assert {headers[name].fill.fgColor.rgb for name in ("Address", "VAT or tax number")} == {
+        optional_fill
+    }
+    roles = headers["Roles in your supply chain"].comment.text
+    assert roles.startswith("Required on every row.")
+    assert "seller (seller or supplier)" in roles
+    assert "type several separated by commas" in roles
+    assert headers["EORI number"].comment.text.startswith("Optional.")
+
+
+def test_the_partners_sheet_offers_countries_and_roles_and_keeps_identifiers_as_text():
+    book = workbook(template_workbook(agreement=MINIMUM, language="en"))
+    partners = book["Partners"]
+    dropdowns = {
+        str(validation.sqref): validation for validation in partners.data_validations.dataValidation
+    }
+    country, roles = partner_column_letter("country"), partner_column_letter("roles")
+
+    assert dropdowns[f"{country}2:{country}1048576"].formula1 == "hub_list_country"
+    assert dropdowns[f"{country}2:{country}1048576"].showErrorMessage
+    role_list = dropdowns[f"{roles}2:{roles}1048576"]
+    # Several roles are typed into one cell, which a closed dropdown would refuse.
+    assert not role_list.showErrorMessage
+    source = book.defined_names[role_list.formula1].attr_text.split("!")[1].replace("$", "")
+    assert [row[0].value for row in book["hub_lists"][source]] == [
+        "manufacturer",
+        "seller",
+        "shipper",
+        "forwarder",
+        "carrier",
+        "logistics_provider",
+        "customs_broker",
+    ]
+    for key in ("identifiers.vat", "identifiers.duns", "identifiers.gln", "contact_phone"):
+        assert partners.column_dimensions[partner_column_letter(key)].number_format == "@"
+
+
+def test_the_instructions_explain_the_partners_sheet_in_both_languages():
+    english = workbook(template_workbook(agreement=MINIMUM, language="en"))
+    chinese = workbook(template_workbook(agreement=MINIMUM, language="zh-hans"))
+
+    instructions = "\n".join(str(row[0].value) for row in english["Instructions"].iter_rows())
+    assert "The sheet 'Partners' describes your overseas supply-chain partners" in instructions
+    assert "type several codes in the cell separated by commas, e.g. seller, manufacturer" in (
+        instructions
+    )
+    assert "blank cells keep it" in instructions
+    assert "Columns of 'Partners'" in instructions
+    assert "“合作伙伴”工作表用于填写境外供应链合作伙伴" in "\n".join(
+        str(row[0].value) for row in chinese["填写说明"].iter_rows()
+    )
+    assert chinese["合作伙伴"]["A1"].value == "法定名称"
 
 
 # --- Reading ---------------------------------------------------------------------------------
@@ -417,6 +523,59 @@ def test_a_missing_required_column_is_named_and_nothing_else_is_checked():
     assert contents.consignments == []
 
 
+def test_partner_rows_are_read_one_per_row_and_a_blank_required_cell_is_an_error():
+    partners = [
+        {
+            "legal_name": "Rhein Präzisionstechnik GmbH",
+            "country": "de",
+            "roles": "seller, Manufacturer",
+            "identifiers.duns": "001234567",
+        },
+        {"legal_name": "Nordsee Spedition GmbH", "roles": "forwarder"},
+    ]
+
+    contents = read(filled_template(MINIMUM, [], partners=partners))
+
+    assert contents.consignments == []
+    assert [(record.row, record.values) for record in contents.partners] == [
+        (
+            2,
+            {
+                "legal_name": "Rhein Präzisionstechnik GmbH",
+                "country": "DE",
+                "roles": ["SELLER", "MANUFACTURER"],
+                "identifiers.duns": "001234567",  # typed as text, its leading zeros kept
+            },
+        ),
+        (3, {"legal_name": "Nordsee Spedition GmbH", "roles": ["FORWARDER"]}),
+    ]
+    [error] = contents.errors
+    assert (error.sheet, error.cell, error.code) == (
+        "Partners",
+        f"{partner_column_letter('country')}3",
+        "required",
+    )
+    assert error.message == "Country is required on every row. Fill it in, or delete the row."
+
+
+def test_a_chinese_partners_sheet_is_read_by_its_chinese_headers():
+    partner = {"legal_name": "宁波均胜电子股份有限公司", "country": "CN", "roles": "manufacturer"}
+
+    contents = read(filled_template(MINIMUM, [], language="zh-hans", partners=[partner]))
+
+    assert contents.errors == []
+    assert contents.partners_sheet == "合作伙伴"
+    assert contents.partners[0].values["legal_name"] == "宁波均胜电子股份有限公司"
+
+
+def test_an_old_template_without_a_partners_sheet_is_read_as_before():
+    contents = read(as_version_1(filled_template(MINIMUM, consignment_rows("PO-1"))))
+
+    assert contents.errors == []
+    assert contents.partners_sheet == ""
+    assert [c.document["reference"] for c in contents.consignments] == ["PO-1"]
+
+
 def test_an_arrival_without_offset_at_a_port_of_a_country_with_several_zones_is_an_error():
     rows = consignment_rows("PO-1", lines=1, port_of_discharge="USLAX")
     rows[0]["estimated_arrival"] = "2026-12-02 08:00"
@@ -539,7 +698,9 @@ def test_an_empty_template_is_refused():
     refused = refusal(template_workbook(agreement=MINIMUM, language="en"))
 
     assert refused.code == "empty"
-    assert refused.message.startswith("The sheet 'Consignments' has no rows of data")
+    assert refused.message.startswith(
+        "The sheets 'Consignments' and 'Partners' have no rows of data below their header rows."
+    )
 
 
 def test_formulas_are_read_by_their_calculated_values_and_refused_without_one():
@@ -599,8 +760,10 @@ def test_the_annotated_copy_marks_each_bad_cell_and_lists_every_error():
         assert sheet[cell].quotePrefix
     assert annotated.sheetnames[:2] == ["Consignments", "Errors"]
     listed = list(annotated["Errors"].iter_rows(min_row=2, values_only=True))
-    assert [(cell, row, column) for cell, row, column, _message in listed] == [(unit, 3, "P")]
-    assert annotated["Errors"]["A2"].hyperlink.location == f"'Consignments'!{unit}"
+    assert [(name, cell, row, column) for name, cell, row, column, _message in listed] == [
+        ("Consignments", unit, 3, "P")
+    ]
+    assert annotated["Errors"]["B2"].hyperlink.location == f"'Consignments'!{unit}"
     assert annotated["hub_template"].sheet_state == "hidden"
     assert annotated["Consignments"]["A1"].comment.text.startswith("Required on every row.")
 

@@ -7,6 +7,8 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
+from hub.partners.models import Partner
+from hub.partners.sheet import PARTNER_COLUMNS
 from hub.submissions.models import Consignment
 from hub.submissions.uploads import template_columns
 from tests.e2e.test_onboarding import log_in
@@ -56,15 +58,17 @@ def test_a_trader_fills_the_template_fixes_the_marked_errors_and_sees_the_consig
     log_in(page, live_server.url, "li.na")
     page.get_by_role("link", name="Upload data").click()
     book = downloaded(page, "Template in English")
-    assert book.sheetnames[:2] == ["Consignments", "Instructions"]
+    assert book.sheetnames[:3] == ["Consignments", "Partners", "Instructions"]
 
-    # ... fills it in from the ERP's invoice lines, with two mistakes ...
+    # ... fills it in from the ERP's invoice lines, with two mistakes, and names the seller ...
     keys = [column.key for column in template_columns(agreement.scope)]
     rows = consignment_rows("PO-E2E-1", lines=2) + consignment_rows("PO-E2E-2", lines=1)
     rows[1]["lines.unit"] = "BOXES"
     rows[2]["invoice_date"] = "03/11/2026"
     for row in rows:
         book["Consignments"].append([row.get(key) for key in keys])
+    seller = {"legal_name": "Rhein Präzisionstechnik GmbH", "country": "DE", "roles": "seller"}
+    book["Partners"].append([seller.get(column.key) for column in PARTNER_COLUMNS])
     filled = saved(book, tmp_path / "march.xlsx")
 
     # ... drops the file on the page, confirms the declaration and uploads it.
@@ -95,6 +99,7 @@ def test_a_trader_fills_the_template_fixes_the_marked_errors_and_sees_the_consig
         ]
     )
     assert not Consignment.objects.exists()
+    assert not Partner.objects.exists()
 
     # The annotated copy marks the two cells; the trader corrects them there.
     annotated = downloaded(page, "Download the file with its errors marked")
@@ -112,8 +117,15 @@ def test_a_trader_fills_the_template_fixes_the_marked_errors_and_sees_the_consig
     page.get_by_role("button", name="Upload and check").click()
 
     expect(
-        page.get_by_text("2 consignment(s) with 3 line(s) were shared with customs.")
+        page.get_by_text(
+            "2 consignment(s) with 3 line(s) were shared with customs. "
+            "Supply-chain partners: 1 registered, 0 updated, 0 unchanged."
+        )
     ).to_be_visible()
+    partners = page.locator("table.upload-partners tbody tr")
+    expect(partners.get_by_role("cell")).to_have_text(
+        ["2", "Rhein Präzisionstechnik GmbH", "DE", "v1", "registered"]
+    )
     consignments = page.locator("table.upload-consignments tbody tr")
     expect(consignments.nth(0).get_by_role("cell")).to_have_text(["PO-E2E-1", "2", "1", "new"])
     expect(consignments.nth(1).get_by_role("cell")).to_have_text(["PO-E2E-2", "1", "1", "new"])

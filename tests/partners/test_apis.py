@@ -3,6 +3,7 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
+from hub.agreements.services import agreement_suspend
 from hub.partners.models import Partner
 from tests.factories import (
     ApiKeyFactory,
@@ -50,6 +51,23 @@ def test_an_erp_system_registers_a_partner_with_its_identifiers_in_canonical_for
     assert body["roles"] == ["seller", "manufacturer"]
     assert body["version"] == 1
     assert [version["number"] for version in body["versions"]] == [1]
+
+
+def test_while_the_agreement_is_suspended_no_partner_is_registered(
+    erp, agreement, enterprise_admin
+):
+    agreement_suspend(
+        agreement=agreement, party="customs", reason="data quality review", actor=enterprise_admin
+    )
+
+    response = send(erp, "post", "/api/v1/partners", SUPPLIER)
+
+    assert response.status_code == 403
+    assert response.json()["message"] == (
+        "Your data-sharing agreement is suspended; partners can be registered again when it is "
+        "resumed."
+    )
+    assert not Partner.objects.exists()
 
 
 def test_an_enterprise_lists_only_its_own_partners(erp, enterprise):

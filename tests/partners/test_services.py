@@ -10,6 +10,7 @@ from hub.partners.services import (
     candidate_keep_apart,
     consignment_parties_link,
     entity_merge,
+    partner_register_or_update,
     partner_resolve,
     partner_split,
     partner_update,
@@ -94,6 +95,38 @@ def test_an_edit_is_a_new_version_and_the_earlier_ones_stay_readable(enterprise,
     registered = AuditEvent.objects.get(action="partners.partner.registered")
     assert registered.data["identifier_schemes"] == ["vat"]
     assert RHEIN_VAT not in str(registered.data)
+
+
+def test_an_update_from_a_sheet_row_keeps_what_the_row_leaves_blank(enterprise, enterprise_admin):
+    partner = registered_partner(
+        enterprise,
+        enterprise_admin,
+        roles=["seller", "manufacturer"],
+        identifiers={"vat": RHEIN_VAT},
+        contact_email="export@rhein.example",
+    )
+    row = {"legal_name": partner.legal_name, "country": "DE", "roles": ["manufacturer", "seller"]}
+
+    same, changed = partner_register_or_update(
+        enterprise=enterprise,
+        partner=partner,
+        registration={**row, "identifiers": {}},
+        actor=enterprise_admin,
+    )
+    updated, changed_again = partner_register_or_update(
+        enterprise=enterprise,
+        partner=partner,
+        registration={**row, "identifiers": {"lei": "529900RHEINPRAEZ0080"}},
+        actor=enterprise_admin,
+    )
+
+    assert (changed, same.version) == (False, 1)  # the same roles in another order
+    assert (changed_again, updated.version) == (True, 2)
+    assert {i.scheme: i.value for i in updated.identifiers.all()} == {
+        "vat": RHEIN_VAT,
+        "lei": "529900RHEINPRAEZ0080",
+    }
+    assert (updated.contact_email, updated.roles) == ("export@rhein.example", partner.roles)
 
 
 def test_saving_an_unchanged_registration_makes_no_version(enterprise, enterprise_admin):

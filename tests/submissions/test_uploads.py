@@ -464,7 +464,13 @@ def test_the_answers_of_the_excel_channel_match_its_openapi_schema(enterprise, e
         )
         return case.call_and_validate(headers=key)
 
-    accepted = posted(filled_template(agreement, consignment_rows("PO-1")))
+    accepted = posted(
+        filled_template(
+            agreement,
+            consignment_rows("PO-1"),
+            partners=[{"legal_name": "Mainz Optics AG", "country": "DE", "roles": "seller"}],
+        )
+    )
     refused = posted(filled_template(agreement, bad_rows))
     annotated = (
         schema["/api/v1/uploads/{id}/annotated.xlsx"]["GET"]
@@ -478,6 +484,7 @@ def test_the_answers_of_the_excel_channel_match_its_openapi_schema(enterprise, e
     )
 
     assert (accepted.status_code, refused.status_code) == (201, 400)
+    assert accepted.json()["partners"][0]["status"] == "registered"
     assert (annotated.status_code, template.status_code) == (200, 200)
 
 
