@@ -5,6 +5,7 @@ convert with, and the outcomes of inspections."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hub.catalogue.fields import field
 from hub.core.models import TimeStampedModel
 
 
@@ -44,8 +45,13 @@ class Declaration(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="declarations",
     )
-    transport_document_number = models.CharField(max_length=50, db_index=True)
-    invoice_number = models.CharField(max_length=50, blank=True, db_index=True)
+    # As long as the consignments' numbers they are matched with.
+    transport_document_number = models.CharField(
+        max_length=field("transport_document_number").max_length, db_index=True
+    )
+    invoice_number = models.CharField(
+        max_length=field("invoice_number").max_length, blank=True, db_index=True
+    )
     containers = models.JSONField(default=list, blank=True)
     transport_mode = models.CharField(max_length=1, blank=True)
     port_of_entry = models.CharField(max_length=5, blank=True, help_text=_("UN/LOCODE"))
@@ -144,7 +150,9 @@ class BankPayment(models.Model):
     amount = models.DecimalField(max_digits=18, decimal_places=2)
     currency = models.CharField(max_length=3)
     paid_on = models.DateField()
-    invoice_reference = models.CharField(max_length=50, blank=True, db_index=True)
+    invoice_reference = models.CharField(
+        max_length=field("invoice_number").max_length, blank=True, db_index=True
+    )
     received_at = models.DateTimeField()
 
     class Meta:

@@ -35,6 +35,7 @@ from hub.catalogue.codelists import (
     CodeList,
     container_check_digit,
 )
+from hub.catalogue.fields import field as catalogue_field
 from hub.catalogue.schemas import DATE_PATTERN, DATETIME_PATTERN, INTEGER_LIMIT
 from hub.core.errors import json_pointer
 from hub.declarations.models import DeclarationStatus, InspectionOutcome
@@ -144,9 +145,14 @@ DECLARATION_RULES = {
         members={"name": NAME, "code": ENTERPRISE_CODE},
     ),
     "transport_document_number": _text(
-        "Bill of lading, air waybill or consignment note number.", max_length=50
+        "Bill of lading, air waybill or consignment note number.",
+        max_length=catalogue_field("transport_document_number").max_length,
     ),
-    "invoice_number": _text("Commercial invoice number.", max_length=50, required=False),
+    "invoice_number": _text(
+        "Commercial invoice number.",
+        max_length=catalogue_field("invoice_number").max_length,
+        required=False,
+    ),
     "containers": Rule(
         Kind.CONTAINERS, "ISO 6346 container numbers, e.g. CSQU3054383.", required=False
     ),
@@ -214,7 +220,9 @@ BANK_PAYMENT_RULES = {
     "currency": _code(CURRENCIES, "ISO 4217, e.g. EUR."),
     "paid_on": Rule(Kind.DATE, "Value date, YYYY-MM-DD."),
     "invoice_reference": _text(
-        "The invoice number the payment names.", max_length=50, required=False
+        "The invoice number the payment names.",
+        max_length=catalogue_field("invoice_number").max_length,
+        required=False,
     ),
 }
 

@@ -4,7 +4,6 @@ import re
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -17,6 +16,7 @@ from hub.agreements.selectors import agreement_in_force
 from hub.catalogue.fields import field as catalogue_field
 from hub.catalogue.schemas import consignment_schema
 from hub.core.errors import DocumentInvalid, ErrorItemSerializer, error_responses
+from hub.core.ratelimit import window_hit
 from hub.enterprises.authentication import principal_id
 from hub.submissions.idempotency import HEADER as IDEMPOTENCY_HEADER
 from hub.submissions.idempotency import MAX_KEY_LENGTH, idempotent
@@ -25,6 +25,7 @@ from hub.submissions.parsers import DecimalJSONParser
 from hub.submissions.permissions import IsErpKey, MaySeeConsignments
 from hub.submissions.selectors import consignment_get, revision_list
 from hub.submissions.services import MAX_BATCH, IngestRefused, consignment_ingest
+from hub.tracking.serializers import ConsignmentTrackingOutput, consignment_tracking_document
 
 
 class ApiKeyRateThrottle(BaseThrottle):
@@ -40,13 +41,7 @@ class ApiKeyRateThrottle(BaseThrottle):
         window = int(now // self.period)
         self.retry_after = (window + 1) * self.period - now
         key = f"throttle:{principal_id(request.user)}:{window}"
-        cache.add(key, 0, timeout=self.period + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the window's key expired between the two calls
-            cache.add(key, 1, timeout=self.period + 1)
-            count = 1
-        return count <= self.limit
+        return window_hit(key, seconds=self.period + 1) <= self.limit
 
     def wait(self):
         return math.ceil(self.retry_after)
@@ -335,6 +330,8 @@ class ConsignmentDetailApi(SubmissionApi):
                     "revision": serializers.IntegerField(),
                     "revisions": RevisionOutput(many=True),
                     "document": serializers.DictField(),
+                    # Status, clearance, alerts and the timeline of events.
+                    **ConsignmentTrackingOutput().get_fields(),
                 },
             ),
             **error_responses(400, 401, 403, 404, 429),
@@ -365,6 +362,7 @@ class ConsignmentDetailApi(SubmissionApi):
                 "revision": shown.number,
                 "revisions": [_revision_summary(revision) for revision in revisions],
                 "document": json.loads(shown.document),
+                **consignment_tracking_document(visible_to=request.user, consignment=consignment),
             }
         )
 

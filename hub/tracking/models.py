@@ -4,6 +4,7 @@ declarations app; a consignment's timeline merges both."""
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from hub.catalogue.fields import field
 from hub.core.models import TimeStampedModel
 
 
@@ -27,7 +28,9 @@ class CargoEvent(models.Model):
     # The reporter's own id of the event: the same event sent twice is stored once.
     event_id = models.CharField(max_length=100)
     type = models.CharField(max_length=20, choices=CargoEventType.choices)
-    transport_document_number = models.CharField(max_length=50, db_index=True)
+    transport_document_number = models.CharField(
+        max_length=field("transport_document_number").max_length, db_index=True
+    )
     container_number = models.CharField(max_length=11, blank=True)
     occurred_at = models.DateTimeField()
     location = models.CharField(max_length=5, blank=True, help_text=_("UN/LOCODE"))
