@@ -13,6 +13,10 @@ class MatchMethod(models.TextChoices):
     WINDOW = "window", _("time window, seller and value")
 
 
+# Methods that rest on an identifier both sides carry; the window is a likeness only.
+KEY_METHODS = (MatchMethod.TRANSPORT_DOCUMENT, MatchMethod.INVOICE, MatchMethod.CONTAINERS)
+
+
 class Match(models.Model):
     """One declaration linked to one consignment; a declaration may cover several consignments
     and a consignment several declarations."""
@@ -32,6 +36,7 @@ class Match(models.Model):
     matched_at = models.DateTimeField()
 
     class Meta:
+        ordering = ["declaration_id", "-confidence", "consignment_id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["declaration", "consignment"], name="one_match_per_pair"
@@ -43,7 +48,8 @@ class Match(models.Model):
 
 
 class CrossCheck(models.Model):
-    """The latest comparison of a declaration with the shared data matched to it."""
+    """The latest comparison of a declaration with the shared data matched to it. Keyed by the
+    declaration, so that a run writes it and its findings without reading ids back."""
 
     class Outcome(models.TextChoices):
         NO_SHARED_DATA = "no_shared_data", _("no shared data")
@@ -51,11 +57,17 @@ class CrossCheck(models.Model):
         FINDINGS = "findings", _("differences found")
 
     declaration = models.OneToOneField(
-        "declarations.Declaration", on_delete=models.CASCADE, related_name="crosscheck"
+        "declarations.Declaration",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="crosscheck",
     )
-    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, db_index=True)
     declaration_revision = models.PositiveIntegerField()
     checked_at = models.DateTimeField()
+    # What could not be compared and why (no exchange rate, units that do not convert), in the
+    # hub's language.
+    notes = models.JSONField(default=list, blank=True)
 
     def __str__(self):
         return f"{self.declaration_id}: {self.outcome}"
@@ -74,6 +86,7 @@ class Finding(models.Model):
         LATE_SHARING = "late_sharing", _("shared late")
         PAYMENT = "payment", _("bank payment differs from the value")
         UNMATCHED_ITEM = "unmatched_item", _("item without shared lines")
+        UNDECLARED_GOODS = "undeclared_goods", _("shared goods no item declares")
 
     class Severity(models.TextChoices):
         LOW = "low", _("low")
