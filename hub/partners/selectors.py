@@ -2,11 +2,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from hub.agreements.selectors import AgreementNotActive, agreement_active
+from hub.declarations.models import Declaration
 from hub.enterprises.selectors import enterprise_list
 from hub.partners.models import (
     MatchCandidate,
@@ -16,6 +17,7 @@ from hub.partners.models import (
     PartyLink,
 )
 from hub.partners.permissions import sees_partner_entities
+from hub.risk.models import RiskProfile
 from hub.submissions.models import Consignment, ConsignmentParty, ConsignmentRevision
 from hub.submissions.selectors import consignment_list
 
@@ -149,6 +151,30 @@ def entity_consignment_links(*, entity: PartnerEntity) -> QuerySet[PartyLink]:
         _current(PartyLink.objects.filter(partner__entity=entity))
         .select_related("party__revision__consignment__enterprise", "partner")
         .order_by("-party__revision__consignment__estimated_arrival", "party__role")
+    )
+
+
+def entity_declaration_list(*, entity: PartnerEntity) -> QuerySet[Declaration]:
+    """The declarations matched to consignments that name the entity, newest first, each with
+    its cross-check, findings, current risk profile and inspection outcomes: the entity's record
+    across every importer that works with it."""
+    consignment_ids = entity_consignment_links(entity=entity).values(
+        "party__revision__consignment_id"
+    )
+    return (
+        Declaration.objects.filter(matches__consignment_id__in=consignment_ids)
+        .distinct()
+        .select_related("consignee", "crosscheck")
+        .prefetch_related(
+            "findings",
+            "inspection_outcomes",
+            Prefetch(
+                "risk_profiles",
+                queryset=RiskProfile.objects.filter(is_current=True),
+                to_attr="current_profiles",
+            ),
+        )
+        .order_by("-declared_at", "-id")
     )
 
 

@@ -19,6 +19,7 @@ from hub.partners.selectors import (
     candidate_list,
     entity_candidate_list,
     entity_consignment_links,
+    entity_declaration_list,
     entity_get,
     entity_list,
     entity_registration_list,
@@ -32,6 +33,8 @@ from hub.partners.selectors import (
 )
 
 ENTITIES_PER_PAGE = 50
+# The entity page shows the latest declarations; the declaration list has the rest.
+DECLARATIONS_SHOWN = 50
 CANDIDATES_PER_PAGE = 20
 
 
@@ -186,6 +189,7 @@ def entity_detail_view(request, pk):
                 (partner, partner_identifiers(partner=partner)) for partner in registrations
             ],
             "links": entity_consignment_links(entity=entity),
+            "declarations": entity_declaration_list(entity=entity)[:DECLARATIONS_SHOWN],
             "candidates": entity_candidate_list(entity=entity, status=MatchCandidate.Status.OPEN),
             "decisions": entity_candidate_list(entity=entity).exclude(
                 status=MatchCandidate.Status.OPEN

@@ -36,6 +36,7 @@ from hub.risk.models import (
     SupplyChainProfile,
 )
 from hub.risk.scoring import profile_compute, rule_set_compile, supply_chain_compute
+from hub.tracking.timings import release_timings_lane_set
 
 PROFILE_COLUMNS = [
     "declaration",
@@ -328,6 +329,9 @@ def _chunk_refresh(ids, *, rule_set, enterprises, histories, as_of) -> RefreshRe
     if replaced:
         RiskProfile.objects.filter(pk__in=id_list(replaced)).update(is_current=False)
     bulk_insert(RiskProfile, PROFILE_COLUMNS, rows)
+    if rows:
+        # Release-time statistics group by lane: a new profile's lane is the engine's.
+        release_timings_lane_set(lanes={row[0]: row[6] for row in rows})
     return RefreshResult(written=len(rows), unchanged=len(declarations) - len(rows))
 
 
@@ -456,6 +460,7 @@ def profile_decide(*, profile: RiskProfile, lane: str, reason: str, actor) -> De
     profile.decided_lane = lane
     profile.decided_at = now
     profile.save(update_fields=["decided_lane", "decided_at"])
+    release_timings_lane_set(lanes={profile.declaration_id: lane})
     audit_record(
         action="risk.profile.decided",
         actor=actor,

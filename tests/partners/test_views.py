@@ -12,6 +12,7 @@ from tests.factories import (
     officer,
     registered_partner,
 )
+from tests.risk import factories as risk_factories
 
 pytestmark = pytest.mark.django_db
 
@@ -163,7 +164,29 @@ def test_customs_sees_one_entity_with_every_enterprise_that_declared_it_and_its_
     assert "Seller / supplier" in page
     assert "Manufacturer" in page
     assert "PO-CHAIN" in page
-    assert "None yet" in page
+    assert "No declaration is matched to a consignment that names this partner yet." in page
+
+
+def test_the_entity_page_shows_the_declarations_behind_its_consignments_with_findings_and_outcomes(
+    two_importers_one_supplier, enterprise
+):
+    consignment = Consignment.objects.get(reference="PO-CHAIN")
+    declared = risk_factories.declaration(enterprise, number="220120260000000777")
+    risk_factories.match(declared, consignment)
+    risk_factories.crosscheck(declared, findings=[("origin", "high")])
+    risk_factories.inspection(declared, result="discrepancy")
+    unrelated = risk_factories.declaration(enterprise, number="220120260000000888")
+    risk_factories.crosscheck(unrelated, findings=[("value", "high")])
+
+    page = client_of(officer("customs_risk_officer")).get(
+        f"/partners/entities/{two_importers_one_supplier.entity.pk}/"
+    )
+
+    html = page.content.decode()
+    assert "220120260000000777" in html
+    assert "Origin differs" in html or "origin differs" in html
+    assert "physical inspection: discrepancy" in html
+    assert "220120260000000888" not in html
 
 
 def test_the_supply_chain_runs_from_the_seller_to_the_consignee_and_marks_the_unregistered(

@@ -17,6 +17,7 @@ from hub.risk.conditions import condition_parse
 from hub.risk.models import Decision, Lane, RiskProfile, SupplyChainProfile
 from hub.risk.scoring import random_draw
 from hub.risk.selectors import ruleset_current
+from hub.tracking.models import ReleaseTiming
 from tests.factories import officer
 from tests.risk import factories as f
 
@@ -324,6 +325,19 @@ def test_an_officer_confirms_or_moves_a_lane_and_each_decision_is_audited(risk_o
     assert [event.data["lane_to"] for event in events] == [Lane.YELLOW, Lane.RED]
     assert events.last().data["reason"] == "Intelligence report 42"
     assert events.last().actor_user == risk_officer
+
+
+def test_release_time_statistics_follow_the_lane_of_the_engine_and_then_of_the_officer(
+    risk_officer,
+):
+    profile = refreshed(f.declaration(f.sharer()))
+    timing = ReleaseTiming.objects.get(declaration_id=profile.declaration_id)
+    assert timing.lane == profile.lane == Lane.YELLOW
+
+    services.profile_decide(profile=profile, lane=Lane.RED, reason="Tip-off", actor=risk_officer)
+
+    timing.refresh_from_db()
+    assert timing.lane == Lane.RED
 
 
 def test_moving_a_lane_needs_a_reason_and_only_the_current_profile_is_decided(risk_officer):
