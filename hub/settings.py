@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "hub.declarations",
     "hub.crosschecks",
     "hub.tracking",
+    "hub.risk",
 ]
 
 MIDDLEWARE = [
@@ -201,7 +202,17 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Both parties' fields of an agreement take the same choices: one name in the schema.
-    "ENUM_NAME_OVERRIDES": {"AgreementPartyEnum": "hub.agreements.models.Party"},
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementPartyEnum": "hub.agreements.models.Party",
+        "StageEnum": "hub.tracking.status.Stage",
+        "CargoEventTypeEnum": "hub.tracking.models.CargoEventType",
+        "DeclarationStatusEnum": "hub.declarations.models.DeclarationStatus",
+        # Answers of the writes that store items: consignments and cargo events.
+        "StoredOrUnchangedEnum": ["accepted", "unchanged"],
+        "ItemOutcomeEnum": ["accepted", "unchanged", "refused"],
+        # Answers of the customs system's feeds of status changes and bank payments.
+        "RecordOutcomeEnum": ["recorded", "unchanged", "refused"],
+    },
 }
 
 # --- Keys ------------------------------------------------------------------------------------
@@ -211,6 +222,14 @@ AGREEMENT_SIGNING_KEY = env.str("AGREEMENT_SIGNING_KEY", default="")
 FIELD_ENCRYPTION_KEYS = env.str("FIELD_ENCRYPTION_KEYS", default="")
 # HMAC key (32 bytes, base64) of the blind indexes that match encrypted identifiers.
 BLIND_INDEX_KEY = env.str("BLIND_INDEX_KEY", default="")
+
+# --- Tracking: when a consignment's alert asks the enterprise to act ------------------------
+# Duty owed and due within this many days (or overdue).
+TRACKING_DUTY_ALERT_DAYS = env.int("TRACKING_DUTY_ALERT_DAYS", default=3)
+# Arrival later than the shared estimate by more than this, or this overdue with no arrival.
+TRACKING_DELAY_ALERT_HOURS = env.int("TRACKING_DELAY_ALERT_HOURS", default=24)
+# Arrived this long ago and no declaration matched to it.
+TRACKING_UNDECLARED_ALERT_HOURS = env.int("TRACKING_UNDECLARED_ALERT_HOURS", default=48)
 
 # --- Cache: shared by every web process when Redis is configured (rate limits live here) ---
 CACHES = {
@@ -245,9 +264,47 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_DISPATCH_CHUNK = env.int("OUTBOX_DISPATCH_CHUNK", default=50)
 AUDIT_SEAL_SECONDS = env.float("AUDIT_SEAL_SECONDS", default=10)
 WORKER_HEARTBEAT_SECONDS = 10
+# --- Cross-checks of declarations against shared data (docs/crosschecks.md) -----------------
+# Differences within these are not findings; officers read them on /crosschecks/tolerances.
+# The environment overrides any of them, e.g.
+# CROSSCHECK_TOLERANCES="value_relative=0.05,match_window_days=10"
+CROSSCHECK_TOLERANCES = {
+    "quantity_relative": "0.02",
+    "net_weight_relative": "0.05",
+    "value_relative": "0.03",
+    "freight_insurance_margin": "0.10",
+    "payment_relative": "0.03",
+    "high_severity_factor": "3",
+    "late_sharing_grace_hours": "0",
+    "consignor_similarity": "90",
+    "exchange_rate_max_age_days": "7",
+    "match_window_days": "7",
+    "match_seller_similarity": "85",
+    "match_value_relative": "0.10",
+    "container_window_days": "60",
+    **env.dict("CROSSCHECK_TOLERANCES", default={}),
+}
+# Declarations matched and cross-checked by one job, in a handful of set-based queries.
+CROSSCHECK_CHUNK_SIZE = env.int("CROSSCHECK_CHUNK_SIZE", default=500)
+# --- Risk profiling (docs/risk.md) ------------------------------------------------------------
+# The secret behind each declaration's random-inspection draw (SECRET_KEY when empty): set it to
+# keep the draws when SECRET_KEY rotates; whoever knows it can tell which declarations are drawn.
+RISK_RANDOM_SEED = env.str("RISK_RANDOM_SEED", default="")
+# No rule-set version may set a lane's random inspection rate below this; it must be above zero.
+RISK_MIN_RANDOM_RATE = env.float("RISK_MIN_RANDOM_RATE", default=0.005)
+if not RISK_MIN_RANDOM_RATE > 0:
+    raise ImproperlyConfigured("RISK_MIN_RANDOM_RATE must be above zero: every lane is sampled.")
+# Declarations profiled per transaction, in a handful of set-based queries.
+RISK_REFRESH_CHUNK = env.int("RISK_REFRESH_CHUNK", default=2000)
+# How often the open profiles are refreshed for what changes without a hook (time, partners).
+RISK_REFRESH_SECONDS = env.float("RISK_REFRESH_SECONDS", default=900)
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": schedule(OUTBOX_SWEEP_SECONDS)},
     "audit-seal": {"task": "core.audit_seal", "schedule": schedule(AUDIT_SEAL_SECONDS)},
+    "risk-refresh": {
+        "task": "risk.open_profiles_refresh",
+        "schedule": schedule(RISK_REFRESH_SECONDS),
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------

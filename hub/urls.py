@@ -7,9 +7,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from hub.agreements import urls as agreements_urls
 from hub.core import views as core_views
 from hub.core.urls import api_urlpatterns as core_api
+from hub.crosschecks import urls as crosschecks_urls
+from hub.declarations import urls as declarations_urls
 from hub.enterprises import urls as enterprises_urls
 from hub.partners import urls as partners_urls
+from hub.risk import urls as risk_urls
 from hub.submissions import urls as submissions_urls
+from hub.tracking import statistics_urls as release_time_urls
+from hub.tracking import urls as tracking_urls
 
 api_v1 = [
     *core_api,
@@ -17,6 +22,10 @@ api_v1 = [
     *agreements_urls.api_urlpatterns,
     *submissions_urls.api_urlpatterns,
     *partners_urls.api_urlpatterns,
+    *risk_urls.api_urlpatterns,
+    *declarations_urls.api_urlpatterns,
+    *crosschecks_urls.api_urlpatterns,
+    *tracking_urls.api_urlpatterns,
 ]
 
 urlpatterns = [
@@ -36,6 +45,10 @@ urlpatterns = [
     path("", include(agreements_urls.urlpatterns)),
     path("", include(submissions_urls.urlpatterns)),
     path("", include(partners_urls.urlpatterns)),
+    path("", include(risk_urls.urlpatterns)),
+    path("", include(crosschecks_urls.urlpatterns)),
+    path("", include(release_time_urls.urlpatterns)),
+    path("", include(tracking_urls.urlpatterns)),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

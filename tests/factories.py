@@ -152,3 +152,41 @@ def registered_partner(enterprise, actor, **overrides):
         **overrides,
     }
     return partner_register(enterprise=enterprise, actor=actor, **registration)
+
+
+def declaration_document(
+    number="220120261000000001", consignee_code="3122440123", items=3, **overrides
+):
+    """A valid declaration as the customs system sends it, with `items` items; the consignee is
+    whoever holds `consignee_code` (a China Customs registration code or a USCC)."""
+    document = {
+        "number": number,
+        "customs_office": "2248",
+        "declared_at": "2026-12-02T09:30:00+08:00",
+        "declarant": {"name": "Shanghai Pudong Customs Brokerage Co., Ltd.", "code": "3122980017"},
+        "consignee": {"name": "Importer of record", "code": consignee_code},
+        "transport_document_number": "COSU6312458790",
+        "invoice_number": "INV-PO-2026-0001",
+        "containers": ["CSQU3054383"],
+        "transport_mode": "1",
+        "port_of_entry": "CNSHA",
+        "carrier_name": "COSCO Shipping Lines",
+        "consignor": {"name": "Rhein Präzisionstechnik GmbH", "country": "DE"},
+        "trade_terms": "FOB",
+        "currency": "EUR",
+        "items": [
+            {
+                "item_number": item,
+                "hs_code": "8482101000",
+                "description": f"Precision bearing type {item}",
+                "quantity": "120.000",
+                "unit": "PCE",
+                "net_weight_kg": "36.5",
+                "value": f"{1000 + item}.50",
+                "origin_country": "DE",
+            }
+            for item in range(1, items + 1)
+        ],
+    }
+    document.update(overrides)
+    return document

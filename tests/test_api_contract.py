@@ -14,7 +14,10 @@ from django.utils.crypto import get_random_string
 from hypothesis import HealthCheck, settings
 
 from hub.catalogue.fields import DATASETS
+from hub.declarations.models import Declaration
+from hub.declarations.services import declaration_receive
 from hub.enterprises.models import Enterprise
+from hub.risk.services import profiles_refresh
 from hub.submissions.services import consignment_ingest
 from hub.wsgi import application
 from tests.factories import (
@@ -23,6 +26,7 @@ from tests.factories import (
     MembershipFactory,
     active_agreement,
     consignment_document,
+    declaration_document,
     officer,
 )
 
@@ -47,6 +51,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application,
 
 CALLERS = ["enterprise_erp_key", "customs_system_key", "onboarding_officer_session"]
 REFERENCE = "PO-CONTRACT-1"
+DECLARATION = "220120261000000042"
 
 
 @pytest.fixture
@@ -77,6 +82,9 @@ def world(db, settings, requests_inside_the_test_transaction):
         channel="api",
         actor=admin,
     )
+    declaration_receive(documents=[declaration_document(DECLARATION)], actor=None)
+    # Follow-ups do not run inside the test's transaction: the declaration's profile is made here.
+    profiles_refresh(declaration_ids=Declaration.objects.values_list("pk", flat=True))
     session = Client()
     session.force_login(officer("customs_onboarding_officer"))
     csrf_token = get_random_string(32)
@@ -189,6 +197,95 @@ SUCCESSES = [
         "POST",
         "/api/v1/consignments/batch",
         lambda w: {"body": {"consignments": [consignment_document("PO-CONTRACT-3"), {}]}},
+    ),
+    (
+        "customs_system_key",
+        "POST",
+        "/api/v1/declarations",
+        lambda w: {"body": declaration_document("220120261000000043")},
+    ),
+    (
+        "customs_system_key",
+        "POST",
+        "/api/v1/declarations",
+        lambda w: {"body": {"declarations": [declaration_document(DECLARATION), {}]}},
+    ),
+    ("customs_system_key", "GET", "/api/v1/declarations", lambda w: {"query": {"page_size": 1}}),
+    (
+        "onboarding_officer_session",
+        "GET",
+        "/api/v1/profiles",
+        lambda w: {"query": {"declaration": DECLARATION, "history": True}},
+    ),
+    (
+        "customs_system_key",
+        "GET",
+        "/api/v1/declarations/{number}",
+        lambda w: {"path_parameters": {"number": DECLARATION}},
+    ),
+    (
+        "customs_system_key",
+        "GET",
+        "/api/v1/declarations/{number}/crosscheck",
+        lambda w: {"path_parameters": {"number": DECLARATION}},
+    ),
+    (
+        "customs_system_key",
+        "POST",
+        "/api/v1/declarations/statuses",
+        lambda w: {
+            "body": {
+                "changes": [
+                    {
+                        "number": DECLARATION,
+                        "status": "duty_assessed",
+                        "occurred_at": "2026-12-03T16:00:00+08:00",
+                        "duty_amount": "1520.40",
+                        "duty_currency": "CNY",
+                        "duty_due_date": "2026-12-20",
+                    },
+                    {"number": DECLARATION},
+                ]
+            }
+        },
+    ),
+    (
+        "customs_system_key",
+        "POST",
+        "/api/v1/bank-payments",
+        lambda w: {
+            "body": {
+                "payments": [
+                    {
+                        "reference": "BOC-CONTRACT-1",
+                        "payer": {"name": "Importer", "code": "3122440123"},
+                        "payee": {"name": "Rhein GmbH", "country": "DE"},
+                        "amount": "3006.50",
+                        "currency": "EUR",
+                        "paid_on": "2026-11-20",
+                    }
+                ]
+            }
+        },
+    ),
+    (
+        "customs_system_key",
+        "POST",
+        "/api/v1/exchange-rates",
+        lambda w: {"body": {"rates": [{"currency": "EUR", "day": "2026-12-01", "rate": "7.85"}]}},
+    ),
+    (
+        "customs_system_key",
+        "POST",
+        "/api/v1/inspections",
+        lambda w: {
+            "body": {
+                "declaration_number": DECLARATION,
+                "kind": "documents",
+                "result": "no_discrepancy",
+                "inspected_at": "2026-12-03T15:00:00+08:00",
+            }
+        },
     ),
 ]
 

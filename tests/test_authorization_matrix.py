@@ -7,9 +7,13 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from hub.declarations.models import Declaration
+from hub.declarations.services import declaration_receive
 from hub.enterprises.services import invitation_create
 from hub.partners.models import MatchCandidate
 from hub.partners.services import partner_resolve
+from hub.risk.models import RiskProfile
+from hub.risk.services import profiles_refresh
 from hub.submissions.models import Consignment
 from hub.submissions.services import consignment_ingest
 from hub.submissions.uploads import upload_receive
@@ -20,6 +24,7 @@ from tests.factories import (
     UserFactory,
     active_agreement,
     consignment_document,
+    declaration_document,
     officer,
     registered_partner,
 )
@@ -43,6 +48,7 @@ CUSTOMS = {"onboarding", "risk", "analyst", "auditor"}
 PEOPLE = A_MEMBERS | CUSTOMS | {"b_admin"}
 KEYS = {"a_erp_key", "g2g_key"}
 A_USCC = "91310115MA1K3PQ2XL"
+A_DECLARATION = "220120261000000777"
 
 
 def expect(default, **overrides):
@@ -73,6 +79,9 @@ ONBOARDING_ACTION = page(people=403, onboarding=302)
 A_SUBMIT_PAGE = page(a_admin=200, a_submitter=200, a_viewer=403, b_admin=404, customs=403)
 CUSTOMS_PAGE = page(people=403, customs=200)
 RESOLUTION_ACTION = page(people=403, risk=302, analyst=302)
+RISK_PAGE = page(people=403, risk=200, analyst=200)
+# Rule sets are edited by senior risk officers only, which no persona here is.
+SENIOR_ONLY = page(people=403)
 
 MATRIX = {
     # url name: (kwargs from the world, {method: statuses})
@@ -159,6 +168,33 @@ MATRIX = {
     "partner-candidate-list": (None, {"get": CUSTOMS_PAGE}),
     "partner-candidate-decide": ("partner_candidate", {"post": RESOLUTION_ACTION}),
     "consignment-supply-chain": ("consignment_pk", {"get": CUSTOMS_PAGE}),
+    # Release times: an enterprise's own beside pooled figures; every enterprise's for customs.
+    "release-times": ("enterprise", {"get": A_PAGE}),
+    "release-times-export": ("enterprise", {"get": A_PAGE}),
+    "release-times-overview": (None, {"get": CUSTOMS_PAGE}),
+    "release-times-overview-export": (None, {"get": CUSTOMS_PAGE}),
+    "release-forecasts": ("enterprise", {"get": A_PAGE}),
+    # An empty form clears the targets: admins and submitters of A may.
+    "release-targets": (
+        "enterprise",
+        {
+            "get": A_PAGE,
+            "post": page(a_admin=302, a_submitter=302, a_viewer=403, b_admin=404, customs=403),
+        },
+    ),
+    "consignment-list": ("enterprise", {"get": A_PAGE}),
+    "consignment-detail": ("consignment_pk", {"get": A_PAGE}),
+    # Internal control is the enterprise's own: customs have their own pages for what it shared.
+    "internal-control": ("enterprise", {"get": page(members=200, b_admin=404, customs=403)}),
+    "internal-control-export": (
+        "enterprise",
+        {"get": page(members=200, b_admin=404, customs=403)},
+    ),
+    # Cargo events come from carriers' and ports' keys; enterprise A is neither.
+    "api-events": (None, {"post": api(people=403, keys=403)}),
+    # Anyone signed in runs the what-if on entered figures; the stage times it starts from are
+    # aggregates of what the viewer may see (tests/tracking/test_whatif_views.py).
+    "tracking-whatif": (None, {"get": page(people=200)}),
     "api-partner-list": (
         None,
         {
@@ -182,6 +218,49 @@ MATRIX = {
             "get": api(members=200, customs=200, keys=200, b_admin=404),
             "put": api(people=403, g2g_key=403, a_erp_key=400),
         },
+    ),
+    # The customs system's feeds; an enterprise reads its own declarations one by one.
+    "api-declaration-list": (
+        None,
+        {
+            "get": api(people=403, customs=200, keys=403, g2g_key=200),
+            "post": api(people=403, keys=403, g2g_key=400),
+        },
+    ),
+    "api-declaration-statuses": (None, {"post": api(people=403, keys=403, g2g_key=400)}),
+    "api-declaration-detail": (
+        "declaration",
+        {"get": api(members=200, customs=200, keys=200, b_admin=404)},
+    ),
+    "api-bank-payments": (None, {"post": api(people=403, keys=403, g2g_key=400)}),
+    "api-exchange-rates": (None, {"post": api(people=403, keys=403, g2g_key=400)}),
+    "api-inspections": (None, {"post": api(people=403, risk=400, keys=403, g2g_key=400)}),
+    # Cross-checks: customs staff, and the customs system's key for the API.
+    "declaration-list": (None, {"get": CUSTOMS_PAGE}),
+    "declaration-detail": ("declaration", {"get": CUSTOMS_PAGE}),
+    "crosscheck-tolerances": (None, {"get": CUSTOMS_PAGE}),
+    # Risk: officers work the queue (an empty form is a 400), analysts read; the API is for
+    # customs staff and the customs system.
+    "risk-queue": (None, {"get": RISK_PAGE}),
+    "risk-profile-detail": ("risk_profile", {"get": RISK_PAGE}),
+    "risk-profile-decide": ("risk_profile", {"post": page(people=403, risk=400)}),
+    "risk-inspection-record": ("risk_profile", {"post": page(people=403, risk=400)}),
+    "risk-declaration-profile": (
+        "risk_declaration",
+        {"get": page(people=403, risk=302, analyst=302)},
+    ),
+    "risk-supply-chain": ("enterprise", {"get": RISK_PAGE}),
+    "risk-calibration": (None, {"get": RISK_PAGE}),
+    "risk-ruleset-list": (None, {"get": RISK_PAGE}),
+    "risk-ruleset-detail": ("rule_set", {"get": RISK_PAGE}),
+    "risk-rule-create": (None, {"get": SENIOR_ONLY, "post": SENIOR_ONLY}),
+    "risk-rule-edit": ("risk_rule", {"get": SENIOR_ONLY, "post": SENIOR_ONLY}),
+    "risk-rule-delete": ("risk_rule", {"post": SENIOR_ONLY}),
+    "risk-ruleset-settings": (None, {"get": SENIOR_ONLY, "post": SENIOR_ONLY}),
+    "api-profile-list": (None, {"get": api(people=403, customs=200, keys=403, g2g_key=200)}),
+    "api-declaration-crosscheck": (
+        "declaration",
+        {"get": api(people=403, customs=200, keys=403, g2g_key=200)},
     ),
     # Uploads: admins and submitters of A, and A's key. B's admin may submit for B, which has no
     # agreement in force; the matrix posts JSON, which the upload refuses (it takes multipart).
@@ -273,6 +352,12 @@ def world(django_db_setup, django_db_blocker):
             channel="api",
             actor=people["a_admin"],
         )
+        declaration_receive(
+            documents=[declaration_document(A_DECLARATION, consignee_code=A_USCC)], actor=None
+        )
+        # Follow-ups do not run inside this transaction: the declaration's profile is made here.
+        profiles_refresh(declaration_ids=[Declaration.objects.get(number=A_DECLARATION).pk])
+        risk_profile = RiskProfile.objects.get(declaration__number=A_DECLARATION)
         # One supplier registered by A and by B, and a third registration alike enough for the
         # officers' confirmation queue.
         supplier = registered_partner(a, people["a_admin"])
@@ -299,6 +384,11 @@ def world(django_db_setup, django_db_blocker):
                 "enterprise_pk": {"enterprise_pk": a.pk},
                 "agreement": {"pk": agreement.pk},
                 "consignment": {"reference": "A-SECRET-1"},
+                "declaration": {"number": A_DECLARATION},
+                "risk_profile": {"pk": risk_profile.pk},
+                "risk_declaration": {"pk": risk_profile.declaration_id},
+                "rule_set": {"version": risk_profile.rule_set.version},
+                "risk_rule": {"key": "arms"},
                 "membership": {
                     "pk": a.pk,
                     "membership_pk": a.memberships.get(user=people["a_viewer"]).pk,
@@ -363,3 +453,4 @@ def test_who_may_use_each_url(world, name, method, persona, settings):
         assert "Alpha Secret Optics" not in body
         assert A_USCC not in body
         assert "A-SECRET-1" not in body
+        assert A_DECLARATION not in body

@@ -29,6 +29,22 @@ def _partner_queue(user):
     return reverse("partner-candidate-list") if decides_resolution(user) else None
 
 
+def _release_times(user):
+    """Customs see every enterprise's figures; a member, its first enterprise's."""
+    if is_customs_staff(user):
+        return reverse("release-times-overview")
+    return _of_my_enterprise("release-times")(user)
+
+
+def _risk_page(url_name):
+    def destination(user):
+        from hub.risk.permissions import sees_risk
+
+        return reverse(url_name) if sees_risk(user) else None
+
+    return destination
+
+
 def _if(condition, url_name):
     return lambda user: reverse(url_name) if condition(user) else None
 
@@ -39,11 +55,19 @@ NAVIGATION = [
     (_("Home"), _if(lambda user: True, "home")),
     (_("My enterprise"), _of_my_enterprise("enterprise-detail")),
     (_("Enterprises"), _if(is_customs_staff, "enterprise-list")),
+    (_("Declarations"), _if(is_customs_staff, "declaration-list")),
     (_("Agreements"), _if(lambda user: True, "agreement-list")),
     (_("Upload data"), _upload_page),
+    (_("Consignments"), _of_my_enterprise("consignment-list")),
+    (_("Internal control"), _of_my_enterprise("internal-control")),
     (_("Partners"), _of_my_enterprise("partner-list")),
     (_("Partner entities"), _if(is_customs_staff, "partner-entity-list")),
     (_("Partner queue"), _partner_queue),
+    (_("Risk queue"), _risk_page("risk-queue")),
+    (_("Lanes and calibration"), _risk_page("risk-calibration")),
+    (_("Rule sets"), _risk_page("risk-ruleset-list")),
+    (_("Release times"), _release_times),
+    (_("Clearance what-if"), _if(lambda user: True, "tracking-whatif")),
     (
         _("Agreement texts"),
         _if(

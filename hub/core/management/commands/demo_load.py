@@ -9,8 +9,12 @@ from hub.agreements.services import agreement_countersign, agreement_draft, agre
 from hub.catalogue.fields import DATASETS
 from hub.core.models import User
 from hub.core.roles import CustomsRole, EnterpriseRole
+from hub.declarations.demo import declarations_demo_load
 from hub.enterprises.models import ApiKey, Enterprise, TradeRole
 from hub.enterprises.services import api_key_create, enterprise_register, membership_create
+from hub.risk.demo import risk_demo_load
+from hub.submissions.demo import consignments_demo_load
+from hub.tracking.demo import tracking_demo_load
 
 DEMO_PASSWORD = "demo-hub-2026"  # noqa: S105 - printed on purpose, refused outside DEBUG
 DEMO_KEY_NAME = "Demo ERP integration"
@@ -85,6 +89,11 @@ class Command(BaseCommand):
             agreement_sign(agreement=agreement, actor=people["trader.admin"])
             agreement_countersign(agreement=agreement, actor=people["officer.onboarding"])
 
+        risk_demo_load(senior=people["officer.risk"])
+        consignments_demo_load(enterprise=enterprise, actor=people["trader.submitter"])
+        declarations_demo_load()
+        event_keys = tracking_demo_load()
+
         # A key is shown only once, so every run replaces the demo key with a new one.
         ApiKey.objects.filter(enterprise=enterprise, name=DEMO_KEY_NAME).delete()
         _, plaintext = api_key_create(name=DEMO_KEY_NAME, enterprise=enterprise)
@@ -93,6 +102,9 @@ class Command(BaseCommand):
         self.stdout.write(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
         for username, role_label in rows:
             self.stdout.write(f"  {username.ljust(width)}  {role_label}")
+        self.stdout.write("\nDemo cargo-event API keys (POST /api/v1/events):")
+        for legal_name, key in event_keys:
+            self.stdout.write(f"  {legal_name}: {key}")
         self.stdout.write(f"\nDemo ERP API key for {enterprise.legal_name}:\n  {plaintext}")
         self.stdout.write(
             f"  curl -H 'Authorization: Api-Key {plaintext}' http://127.0.0.1:8000/api/v1/whoami\n"
