@@ -425,6 +425,8 @@ class _Comparer:
         self.factors: dict[str, Decimal | None] = {}
         self.findings: list[FindingData] = []
         self.totals = self._declared_totals()
+        # No other declaration shares the consignments: every item is this declaration's.
+        self.alone = all(item.declaration_id == declaration.id for item in items)
         # The trade terms of every shared line, when the consignments agree on them.
         every_terms = {consignment.incoterms for consignment in consignments}
         self.terms = every_terms if len(every_terms) == 1 else None
@@ -686,7 +688,11 @@ class _Comparer:
             group.finding_types.add(finding.type)
 
     def compare(self, group: Group) -> None:
-        own = [item for item in group.items if item.declaration_id == self.declaration.id]
+        own = (
+            group.items
+            if self.alone
+            else [item for item in group.items if item.declaration_id == self.declaration.id]
+        )
         if group.items and not own:
             return  # another declaration's goods: its own cross-check reports them
         number = own[0].item_number if own else None
@@ -1086,5 +1092,11 @@ def declaration_compare(
     comparer.compare_consignor(consignor_registered, enterprise_name)
     comparer.compare_timeliness(own_consignment_ids)
     comparer.compare_payments(payments, own_consignment_ids)
-    groups.sort(key=lambda group: (not group.items, group.item_numbers or [0], group.hs_code))
+    groups.sort(
+        key=lambda group: (
+            not group.items,
+            group.items[0].item_number if group.items else 0,
+            group.hs_code,
+        )
+    )
     return Comparison(groups=groups, findings=comparer.findings, notes=comparer.notes)

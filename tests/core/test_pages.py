@@ -50,8 +50,11 @@ def test_the_navigation_shows_an_auditor_the_audit_trail(client, auditor):
     assert nav_labels(client.get("/")) == [
         "Home",
         "Enterprises",
+        "Declarations",
         "Agreements",
         "Partner entities",
+        "Release times",
+        "Clearance what-if",
         "Audit trail",
         "API documentation",
     ]
@@ -65,7 +68,11 @@ def test_the_navigation_hides_the_audit_trail_from_an_enterprise_member(client, 
         "My enterprise",
         "Agreements",
         "Upload data",
+        "Consignments",
+        "Internal control",
         "Partners",
+        "Release times",
+        "Clearance what-if",
         "API documentation",
     ]
 
