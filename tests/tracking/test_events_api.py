@@ -302,7 +302,7 @@ def test_a_batch_of_more_than_1000_events_is_refused_whole(carrier):
         ({"container_number": "CSQU3054384"}, "/container_number", "check_digit"),
         ({"container_number": "1234"}, "/container_number", "invalid_code"),
         ({"event_id": 17}, "/event_id", "wrong_type"),
-        ({"transport_document_number": "B" * 51}, "/transport_document_number", "max_length"),
+        ({"transport_document_number": "B" * 65}, "/transport_document_number", "max_length"),
         ({"estimated_arrival": "2026-12-02T08:00:00+08:00"}, "/estimated_arrival", "not_allowed"),
         ({"latitude": 31.2}, "/longitude", "required"),
         ({"vesselName": "ARIES"}, "/vesselName", "unknown_field"),
