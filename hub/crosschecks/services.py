@@ -6,9 +6,7 @@ chunks: each chunk is a handful of set-based queries, one transaction, and write
 changed. Running a chunk again finds what it found before and writes nothing new.
 """
 
-import gc
 from collections import defaultdict
-from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -17,6 +15,7 @@ from django.utils import timezone, translation
 
 from hub.core.audit import audit_record_many
 from hub.core.bulk import bulk_insert
+from hub.core.memory import cycle_collection_paused
 from hub.core.outbox import outbox_enqueue, outbox_enqueue_many
 from hub.crosschecks import loading, matching, tasks
 from hub.crosschecks.comparison import declaration_compare
@@ -229,25 +228,11 @@ def _commit_without_waiting_for_disk() -> None:
             cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-@contextmanager
-def _without_cycle_collection():
-    """A chunk builds tens of thousands of small objects (items, summed lines, findings) that
-    reference counting alone frees; the cycle collector would scan them again and again as they
-    are made, a sixth of a run's time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def crosschecks_run(*, declaration_ids) -> None:
     """Match the declarations to shared consignments and cross-check them. Only declarations
     whose result changed get new findings, an audit event and the `crosschecks_done` follow-up;
     the declarations of their match groups are queued to be checked again."""
-    with _without_cycle_collection():
+    with cycle_collection_paused():
         _chunk_run(declaration_ids)
 
 

@@ -1,8 +1,6 @@
 """Writes of the risk app: refreshing profiles set-based, the officers' decisions, and new versions
 of the rule set."""
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,6 +12,7 @@ from django.utils.text import slugify
 
 from hub.core.audit import audit_record
 from hub.core.bulk import bulk_insert
+from hub.core.memory import cycle_collection_paused
 from hub.core.outbox import outbox_enqueue
 from hub.declarations.models import Declaration, DeclarationStatus
 from hub.risk import tasks
@@ -254,20 +253,6 @@ def supply_chain_store(*, enterprises: dict, as_of) -> None:
     )
 
 
-@contextmanager
-def _without_cycle_collection():
-    """Profiles are trees of dicts and lists, freed by reference counting alone; left on, the
-    cycle collector would scan a chunk's hundreds of thousands of live containers again and
-    again, a third of a refresh's time."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def _chunk_refresh(ids, *, rule_set, enterprises, histories, as_of) -> RefreshResult:
     declarations = declaration_inputs(declaration_ids=ids)
     new_enterprises = {
@@ -354,7 +339,7 @@ def profiles_refresh(*, declaration_ids, as_of=None) -> RefreshResult:
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
         try:
-            with transaction.atomic(), _without_cycle_collection():
+            with transaction.atomic(), cycle_collection_paused():
                 result += _chunk_refresh(
                     chunk,
                     rule_set=rule_set,
@@ -369,7 +354,7 @@ def profiles_refresh(*, declaration_ids, as_of=None) -> RefreshResult:
             # attempt computed and stored was rolled back with it: computed again.
             enterprises.clear()
             histories = EntityHistories()
-            with transaction.atomic(), _without_cycle_collection():
+            with transaction.atomic(), cycle_collection_paused():
                 result += _chunk_refresh(
                     chunk,
                     rule_set=rule_set,
