@@ -50,7 +50,7 @@ test: lint .env
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-bench: install
+bench: install .env
 	$(PY) -m pytest tests/bench -p no:cacheprovider -s $(PYTEST_ARGS)
 
 messages: install
