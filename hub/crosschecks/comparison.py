@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 
 from hub.crosschecks.models import Finding
 from hub.crosschecks.tolerances import tolerance_display
+from hub.partners import matching as names
 
 ZERO = Decimal(0)
 REPORTING_CURRENCY = "CNY"
@@ -237,6 +238,8 @@ class SharedConsignment:
     estimated_arrival: datetime
     first_shared_at: datetime
     goods: list = field(default_factory=list)  # SharedGoods
+    # (name, country) of the seller and shipper the shared data names
+    consignors: list = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -1038,28 +1041,52 @@ class _Comparer:
             ),
         )
 
-    def compare_consignor(self, registered: bool | None, enterprise_name: str) -> None:
+    def compare_consignor(
+        self, registered: bool | None, enterprise_name: str, own_consignment_ids
+    ) -> None:
+        """An unregistered consignor that the shared data names as seller or shipper is a gap in
+        the partner register (low); one the shared data does not name either is a company the
+        declaration alone brings into the supply chain (medium)."""
         if registered is not False:
             return
+        threshold = float(self.tol["consignor_similarity"])
+        named = [
+            (name, country)
+            for pk in sorted(own_consignment_ids)
+            for name, country in self.consignments[pk].consignors
+        ]
+        in_shared_data = any(
+            country == self.declaration.consignor_country
+            and names.name_score(self.declaration.consignor_name, name) >= threshold
+            for name, country in named
+        )
         values = {
             "name": self.declaration.consignor_name,
             "country": self.declaration.consignor_country,
             "enterprise": enterprise_name,
         }
+        if in_shared_data:
+            severity = Finding.Severity.LOW
+            explanation = _(
+                "The consignor %(name)s (%(country)s) is the seller or shipper of the shared "
+                "data, but not among the supply-chain partners %(enterprise)s registered."
+            )
+        else:
+            severity = Finding.Severity.MEDIUM
+            explanation = _(
+                "The consignor %(name)s (%(country)s) is neither among the supply-chain "
+                "partners %(enterprise)s registered nor the seller or shipper of its shared data."
+            )
         self.add(
             None,
             FindingData(
                 type=Finding.Type.UNREGISTERED_CONSIGNOR,
-                severity=Finding.Severity.MEDIUM,
+                severity=severity,
                 item_number=None,
                 declared=f"{values['name']} ({values['country']})",
-                shared="",
+                shared="; ".join(f"{name} ({country})" for name, country in named),
                 tolerance=self.tolerance_text("consignor_similarity"),
-                explanation=_(
-                    "The consignor %(name)s (%(country)s) is not among the supply-chain "
-                    "partners %(enterprise)s registered."
-                )
-                % values,
+                explanation=explanation % values,
             ),
         )
 
@@ -1089,7 +1116,7 @@ def declaration_compare(
     for group in groups:
         comparer.measure(group)
         comparer.compare(group)
-    comparer.compare_consignor(consignor_registered, enterprise_name)
+    comparer.compare_consignor(consignor_registered, enterprise_name, own_consignment_ids)
     comparer.compare_timeliness(own_consignment_ids)
     comparer.compare_payments(payments, own_consignment_ids)
     groups.sort(

@@ -22,7 +22,7 @@ from hub.crosschecks.models import Match
 from hub.declarations.models import BankPayment, Declaration, DeclarationItem, ExchangeRate
 from hub.partners import matching as names
 from hub.partners.models import Partner
-from hub.submissions.models import Consignment, ConsignmentLine
+from hub.submissions.models import Consignment, ConsignmentLine, ConsignmentParty
 
 
 class _AnyOf(Lookup):
@@ -121,6 +121,11 @@ def shared_consignments(consignment_ids, *, detailed: bool = False) -> dict[int,
     by_revision = {consignment.revision_id: consignment for consignment in consignments.values()}
     if not by_revision:
         return consignments
+    for revision_id, name, country in ConsignmentParty.objects.filter(
+        among("revision_id", by_revision),
+        role__in=[ConsignmentParty.Role.SELLER, ConsignmentParty.Role.SHIPPER],
+    ).values_list("revision_id", "name", "country"):
+        by_revision[revision_id].consignors.append((name, country))
     columns = [
         "revision_id",
         "hs_code",

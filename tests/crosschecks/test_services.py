@@ -15,6 +15,7 @@ from tests.crosschecks.factories import (
     consignment,
     declaration,
     declare,
+    importer,
     pay,
     rates,
     share,
@@ -93,6 +94,41 @@ def test_an_injected_difference_is_the_one_finding(trader, jobs, injected):
 
     assert outcome_of("D1") == CrossCheck.Outcome.FINDINGS
     assert findings_of("D1") == [expected]
+
+
+def consignor_finding(number):
+    finding = Finding.objects.get(
+        declaration__number=number, type=Finding.Type.UNREGISTERED_CONSIGNOR
+    )
+    return finding.severity, finding.explanation
+
+
+def test_a_consignor_neither_registered_nor_in_the_shared_data_is_a_medium_finding(trader, jobs):
+    enterprise, admin = trader
+    with jobs():
+        share(enterprise, admin, consignment("PO-1"))
+        declare(
+            declaration(
+                "D1", "PO-1", consignor={"name": "Pacific Rim Sourcing Ltd", "country": "HK"}
+            )
+        )
+
+    severity, explanation = consignor_finding("D1")
+    assert severity == Finding.Severity.MEDIUM
+    assert "nor the seller or shipper of its shared data" in explanation
+
+
+def test_an_unregistered_consignor_the_shared_data_names_as_seller_is_a_low_finding(jobs):
+    enterprise, admin = importer()
+    seller = {"name": "Bodensee Messgeräte AG", "country": "DE"}
+    with jobs():
+        share(enterprise, admin, consignment("PO-1", seller=seller))
+        declare(declaration("D1", "PO-1", consignor={**seller, "name": "BODENSEE MESSGERAETE AG"}))
+
+    severity, explanation = consignor_finding("D1")
+    assert severity == Finding.Severity.LOW
+    assert "is the seller or shipper of the shared data" in explanation
+    assert findings_of("D1") == [(None, Finding.Type.UNREGISTERED_CONSIGNOR)]
 
 
 def test_sharing_after_the_estimated_arrival_is_late(trader, jobs):
