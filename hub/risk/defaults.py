@@ -74,6 +74,15 @@ DEFAULT_RULES = [
         "a consistent one is not enough to release without documents until its record improves.",
     },
     {
+        "key": "unrated-without-record",
+        "name": "Unrated enterprise without a record of checks",
+        "condition": 'consistency.checked < 5 and credit.rating = "unrated"',
+        "floor": "yellow",
+        "rationale": "The customs credit system has not rated the enterprise, and fewer than five "
+        "of its declarations of the last year were checked against its shared data: nothing "
+        "vouches for it yet, so its goods are not released without documents.",
+    },
+    {
         "key": "inspections-keep-finding",
         "name": "Inspections keep finding something",
         "condition": "inspections.hit_rate >= 0.25 and inspections.count >= 4",

@@ -128,8 +128,20 @@ def test_a_compliant_sharer_with_consistent_data_is_released_in_the_green_lane()
     assert profile.fired_rules == []
 
 
-def test_a_new_sharer_with_consistent_minimal_data_is_green_too():
-    assert refreshed(f.matched_declaration(f.sharer(rating="unrated"))).lane == Lane.GREEN
+def test_a_new_rated_sharer_with_consistent_minimal_data_is_green_too():
+    assert refreshed(f.matched_declaration(f.sharer(rating="general"))).lane == Lane.GREEN
+
+
+def test_an_unrated_new_sharer_is_not_green_until_five_declarations_were_checked():
+    enterprise = f.sharer(rating="unrated")
+    first = refreshed(f.matched_declaration(enterprise))
+    assert first.lane == Lane.YELLOW
+    assert [rule["key"] for rule in first.fired_rules] == ["unrated-without-record"]
+    assert first.fired_rules[0]["rationale"].startswith("The customs credit system has not rated")
+
+    for _ in range(5):
+        f.matched_declaration(enterprise)
+    assert refreshed(f.matched_declaration(enterprise)).lane == Lane.GREEN
 
 
 def test_goods_that_differ_sharply_from_the_shared_data_go_red_whoever_declares_them():
