@@ -270,3 +270,31 @@ def test_an_idempotency_key_with_control_characters_is_a_400(erp, agreement):
     assert response.status_code == 400
     assert response.json()["errors"][0]["path"] == "/Idempotency-Key"
     assert not Consignment.objects.exists()
+
+
+def test_a_lone_surrogate_escape_in_the_body_is_a_400_with_its_path(erp, agreement):
+    # "\ud800" is valid JSON but no valid text: it cannot be encoded to store it.
+    body = json.dumps(consignment_document("PO-SURROGATE")).replace(
+        '"PO-SURROGATE"', '"PO-SURROGATE\\ud800"', 1
+    )
+
+    batch = '{"consignments": [{"ref\\udc00erence": "PO-SURROGATE-2"}]}'
+
+    single = erp.post("/api/v1/consignments", body, content_type="application/json")
+    batched = erp.post("/api/v1/consignments/batch", batch, content_type="application/json")
+
+    assert single.status_code == batched.status_code == 400
+    assert single.json()["errors"][0]["path"] == "/reference"
+    assert "surrogate" in single.json()["errors"][0]["message"]
+    assert batched.json()["errors"][0]["path"] == "/consignments/0/ref\\udc00erence"
+    assert not Consignment.objects.exists()
+
+
+def test_nan_is_not_json_and_is_refused_before_any_check(erp, agreement):
+    body = json.dumps(consignment_document("PO-NAN")).replace('"PO-NAN"', "NaN", 1)
+
+    response = erp.post("/api/v1/consignments", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "JSON parse error" in response.json()["message"]
+    assert not Consignment.objects.exists()
