@@ -89,7 +89,11 @@ def release_timings_lane_set(*, lanes: dict[int, str]) -> None:
         by_lane[lane].append(declaration_id)
     with transaction.atomic():
         for lane, declaration_ids in by_lane.items():
-            ReleaseTiming.objects.filter(declaration_id__in=declaration_ids).update(lane=lane)
+            # Rows already in the lane are left alone: a refresh mostly confirms lanes, and
+            # rewriting a row costs a new row version and its index entries.
+            ReleaseTiming.objects.filter(declaration_id__in=declaration_ids).exclude(
+                lane=lane
+            ).update(lane=lane)
 
 
 def _seconds(start, end):
