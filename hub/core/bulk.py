@@ -2,18 +2,25 @@
 executemany elsewhere. Rows bypass model instances, so values must be what the column stores;
 fields that transform values on the way in (encrypted and JSON fields) are applied here."""
 
-import json
-
+import orjson
 from django.db import connection, models
 
 from hub.core.crypto import EncryptedTextField
 
+# As json.dumps(value, default=str) writes it, several times faster: dates, Decimals and the
+# like as their str(), keys that are not strings as strings.
+_JSON_OPTIONS = (
+    orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def _json_text(value) -> str:
+    return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
+
 
 def _prepared(fields, rows: list[tuple]) -> list[tuple]:
     transforms = {
-        index: field.get_prep_value
-        if isinstance(field, EncryptedTextField)
-        else lambda value: json.dumps(value, default=str)
+        index: field.get_prep_value if isinstance(field, EncryptedTextField) else _json_text
         for index, field in enumerate(fields)
         if isinstance(field, EncryptedTextField | models.JSONField)
     }
