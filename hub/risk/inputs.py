@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
@@ -22,9 +21,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 
 from hub.agreements.models import Agreement
+from hub.core.bulk import id_list
 from hub.crosschecks.models import CrossCheck, Finding, Match
 from hub.declarations.models import Declaration, DeclarationItem, InspectionOutcome
 from hub.enterprises.models import Enterprise, RatingChange
@@ -50,15 +49,6 @@ _SEVERITY_RANK = Case(
     output_field=IntegerField(),
 )
 _RANKED_SEVERITY = {3: Finding.Severity.HIGH, 2: Finding.Severity.MEDIUM, 1: Finding.Severity.LOW}
-
-
-def id_list(ids):
-    """Ids for an `__in` filter. On PostgreSQL they travel as one array parameter: a chunk's
-    thousands of placeholders would otherwise be parsed by the driver for every query."""
-    ids = list(ids)
-    if connection.vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (ids,))
-    return ids
 
 
 def _is_set(name: str) -> ExpressionWrapper:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from hub.core.audit import audit_record
-from hub.core.bulk import bulk_insert
+from hub.core.bulk import bulk_insert, id_list
 from hub.core.memory import cycle_collection_paused
 from hub.core.outbox import outbox_enqueue
 from hub.declarations.models import Declaration, DeclarationStatus
@@ -23,7 +23,6 @@ from hub.risk.inputs import (
     declaration_inputs,
     enterprise_inputs,
     entity_histories,
-    id_list,
 )
 from hub.risk.models import (
     LANE_ORDER,

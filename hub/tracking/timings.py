@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from hub.core.bulk import id_list
 from hub.crosschecks.models import Match
 from hub.declarations.models import (
     Declaration,
@@ -78,7 +79,7 @@ def release_timings_lane_set(*, lanes: dict[int, str]) -> None:
     """Record the lanes the risk engine put declarations in ({declaration id: lane}), so that
     statistics and forecasts can group by them. A declaration without a timing row yet gets one."""
     known = set(
-        ReleaseTiming.objects.filter(declaration_id__in=lanes).values_list(
+        ReleaseTiming.objects.filter(declaration_id__in=id_list(lanes)).values_list(
             "declaration_id", flat=True
         )
     )
@@ -91,7 +92,7 @@ def release_timings_lane_set(*, lanes: dict[int, str]) -> None:
         for lane, declaration_ids in by_lane.items():
             # Rows already in the lane are left alone: a refresh mostly confirms lanes, and
             # rewriting a row costs a new row version and its index entries.
-            ReleaseTiming.objects.filter(declaration_id__in=declaration_ids).exclude(
+            ReleaseTiming.objects.filter(declaration_id__in=id_list(declaration_ids)).exclude(
                 lane=lane
             ).update(lane=lane)
 
