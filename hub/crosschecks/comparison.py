@@ -806,69 +806,66 @@ class _Comparer:
             )
 
     def _compare_quantity(self, group, number, items) -> None:
-        declared, shared = group.declared_quantity, group.shared_quantity
-        if declared is None or shared is None:
-            return
-        relative = _relative(declared, shared)
-        tolerance = self.tol["quantity_relative"]
-        if not _beyond(relative, tolerance):
-            return
-        tolerance_text = self.tolerance_text("quantity_relative")
-        less = relative is not None and relative < 0
-        values = {
-            "items": items,
-            "declared": amount(declared, group.unit),
-            "shared": amount(shared, group.unit),
-            "percent": percent(relative) if relative is not None else "—",
-            "tolerance": tolerance_text,
-        }
-        self.add(
-            group,
-            FindingData(
-                type=Finding.Type.QUANTITY,
-                severity=_severity(
-                    relative, tolerance, self.tol["high_severity_factor"], against=less
-                ),
-                item_number=number,
-                declared=values["declared"],
-                shared=values["shared"],
-                tolerance=tolerance_text,
-                explanation=(
-                    _(
-                        "Item %(items)s declares %(declared)s, %(percent)s less than the "
-                        "%(shared)s the shared lines list; the tolerance is %(tolerance)s."
-                    )
-                    if less
-                    else _(
-                        "Item %(items)s declares %(declared)s, %(percent)s more than the "
-                        "%(shared)s the shared lines list; the tolerance is %(tolerance)s."
-                    )
+        def explanation(less: bool) -> str:
+            if less:
+                return _(
+                    "Item %(items)s declares %(declared)s, %(percent)s less than the "
+                    "%(shared)s the shared lines list; the tolerance is %(tolerance)s."
                 )
-                % values,
-            ),
+            return _(
+                "Item %(items)s declares %(declared)s, %(percent)s more than the "
+                "%(shared)s the shared lines list; the tolerance is %(tolerance)s."
+            )
+
+        self._compare_measure(
+            group,
+            number,
+            items,
+            measured=(group.declared_quantity, group.shared_quantity, group.unit),
+            tolerance_key="quantity_relative",
+            finding_type=Finding.Type.QUANTITY,
+            explanation=explanation,
         )
 
     def _compare_weight(self, group, number, items) -> None:
-        declared, shared = group.declared_weight, group.shared_weight
+        self._compare_measure(
+            group,
+            number,
+            items,
+            measured=(group.declared_weight, group.shared_weight, "kg"),
+            tolerance_key="net_weight_relative",
+            finding_type=Finding.Type.NET_WEIGHT,
+            explanation=lambda _less: _(
+                "Item %(items)s declares a net weight of %(declared)s; the shared lines "
+                "weigh %(shared)s, %(percent)s apart, beyond the tolerance of %(tolerance)s."
+            ),
+        )
+
+    def _compare_measure(
+        self, group, number, items, *, measured, tolerance_key, finding_type, explanation
+    ) -> None:
+        """A finding when the declared and shared amounts of `measured` (declared, shared,
+        unit) are further apart than the tolerance; `explanation(less)` is its text."""
+        declared, shared, unit = measured
         if declared is None or shared is None:
             return
         relative = _relative(declared, shared)
-        tolerance = self.tol["net_weight_relative"]
+        tolerance = self.tol[tolerance_key]
         if not _beyond(relative, tolerance):
             return
-        tolerance_text = self.tolerance_text("net_weight_relative")
+        tolerance_text = self.tolerance_text(tolerance_key)
         less = relative is not None and relative < 0
         values = {
             "items": items,
-            "declared": amount(declared, "kg"),
-            "shared": amount(shared, "kg"),
+            "declared": amount(declared, unit),
+            "shared": amount(shared, unit),
             "percent": percent(relative) if relative is not None else "—",
             "tolerance": tolerance_text,
         }
         self.add(
             group,
             FindingData(
-                type=Finding.Type.NET_WEIGHT,
+                type=finding_type,
                 severity=_severity(
                     relative, tolerance, self.tol["high_severity_factor"], against=less
                 ),
@@ -876,11 +873,7 @@ class _Comparer:
                 declared=values["declared"],
                 shared=values["shared"],
                 tolerance=tolerance_text,
-                explanation=_(
-                    "Item %(items)s declares a net weight of %(declared)s; the shared lines "
-                    "weigh %(shared)s, %(percent)s apart, beyond the tolerance of %(tolerance)s."
-                )
-                % values,
+                explanation=explanation(less) % values,
             ),
         )
 
