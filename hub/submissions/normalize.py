@@ -4,23 +4,25 @@ their code, decimals as exact strings. A value still wrong after these repairs i
 path."""
 
 from decimal import Decimal
+from functools import cache
 
-from hub.catalogue.fields import FieldType, field
+from hub.catalogue.fields import FIELDS, FieldType
 
 PARTY_ROLES = ("seller", "shipper", "carrier", "forwarder", "manufacturer")
 
 
-def _catalogue_field(key):
-    try:
-        return field(key)
-    except KeyError:
-        return None  # not a catalogue field: left as it is, for validation to name
+@cache
+def _fields_under(prefix: str) -> dict:
+    """name -> catalogue field, for the fields directly under `prefix` ("lines.", "seller.", or
+    "" for the consignment's own): looked up once, not for each of a batch's million values."""
+    return {
+        key[len(prefix) :]: spec
+        for spec in FIELDS
+        if (key := spec.key).startswith(prefix) and "." not in key[len(prefix) :]
+    }
 
 
-def _value(key: str, value):
-    spec = _catalogue_field(key)
-    if spec is None:
-        return value
+def _value(spec, value):
     if isinstance(value, str):
         value = value.strip()
         if spec.type == FieldType.CODE:
@@ -43,7 +45,12 @@ def _value(key: str, value):
 
 
 def _object(prefix: str, document: dict) -> dict:
-    return {name: _value(f"{prefix}{name}", value) for name, value in document.items()}
+    # A name outside the catalogue is left as it is, for validation to name.
+    fields = _fields_under(prefix)
+    return {
+        name: value if (spec := fields.get(name)) is None else _value(spec, value)
+        for name, value in document.items()
+    }
 
 
 def document_normalize(document):
