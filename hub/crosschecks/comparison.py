@@ -23,6 +23,9 @@ from hub.crosschecks.tolerances import tolerance_display
 from hub.partners import matching as names
 
 ZERO = Decimal(0)
+# A finding quotes names as long as the declaration and the catalogue allow: cut to its columns.
+DECLARED_LENGTH = Finding._meta.get_field("declared").max_length
+SHARED_LENGTH = Finding._meta.get_field("shared").max_length
 REPORTING_CURRENCY = "CNY"
 
 # UN/ECE Rec. 20 units that convert into one another: dimension and size in its base unit.
@@ -1043,11 +1046,13 @@ class _Comparer:
         if registered is not False:
             return
         threshold = float(self.tol["consignor_similarity"])
-        named = [
-            (name, country)
-            for pk in sorted(own_consignment_ids)
-            for name, country in self.consignments[pk].consignors
-        ]
+        named = list(
+            dict.fromkeys(
+                (name, country)
+                for pk in sorted(own_consignment_ids)
+                for name, country in self.consignments[pk].consignors
+            )
+        )
         in_shared_data = any(
             country == self.declaration.consignor_country
             and names.name_score(self.declaration.consignor_name, name) >= threshold
@@ -1076,12 +1081,18 @@ class _Comparer:
                 type=Finding.Type.UNREGISTERED_CONSIGNOR,
                 severity=severity,
                 item_number=None,
-                declared=f"{values['name']} ({values['country']})",
-                shared="; ".join(f"{name} ({country})" for name, country in named),
+                declared=_clipped(f"{values['name']} ({values['country']})", DECLARED_LENGTH),
+                shared=_clipped(
+                    "; ".join(f"{name} ({country})" for name, country in named), SHARED_LENGTH
+                ),
                 tolerance=self.tolerance_text("consignor_similarity"),
                 explanation=explanation % values,
             ),
         )
+
+
+def _clipped(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
 
 
 def _when(moment: datetime) -> str:

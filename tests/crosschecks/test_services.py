@@ -131,6 +131,24 @@ def test_an_unregistered_consignor_the_shared_data_names_as_seller_is_a_low_find
     assert findings_of("D1") == [(None, Finding.Type.UNREGISTERED_CONSIGNOR)]
 
 
+def test_a_finding_quoting_long_company_names_is_stored_cut_to_its_columns(jobs):
+    enterprise, admin = importer()
+    seller = {"name": "Rhein Präzisionstechnik " + "Werke " * 35 + "GmbH", "country": "DE"}
+    consignor = {"name": "Pacific Rim Sourcing " + "Holdings " * 30 + "Ltd", "country": "HK"}
+    with jobs():
+        share(enterprise, admin, consignment("PO-1", seller=seller))
+        declare(declaration("D1", "PO-1", consignor=consignor))
+
+    finding = Finding.objects.get(
+        declaration__number="D1", type=Finding.Type.UNREGISTERED_CONSIGNOR
+    )
+    assert finding.declared.startswith("Pacific Rim Sourcing Holdings")
+    assert finding.shared.startswith("Rhein Präzisionstechnik Werke")
+    assert len(finding.declared) == len(finding.shared) == 200
+    assert finding.declared.endswith("…")
+    assert finding.shared.endswith("…")
+
+
 def test_sharing_after_the_estimated_arrival_is_late(trader, jobs):
     enterprise, admin = trader
     with jobs():
