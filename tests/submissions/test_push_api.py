@@ -277,7 +277,6 @@ def test_a_lone_surrogate_escape_in_the_body_is_a_400_with_its_path(erp, agreeme
     body = json.dumps(consignment_document("PO-SURROGATE")).replace(
         '"PO-SURROGATE"', '"PO-SURROGATE\\ud800"', 1
     )
-
     batch = '{"consignments": [{"ref\\udc00erence": "PO-SURROGATE-2"}]}'
 
     single = erp.post("/api/v1/consignments", body, content_type="application/json")
