@@ -23,9 +23,9 @@ from hub.crosschecks.tolerances import tolerance_display
 from hub.partners import matching as names
 
 ZERO = Decimal(0)
-# A finding quotes names as long as the declaration and the catalogue allow: cut to its columns.
 DECLARED_LENGTH = Finding._meta.get_field("declared").max_length
 SHARED_LENGTH = Finding._meta.get_field("shared").max_length
+TOLERANCE_LENGTH = Finding._meta.get_field("tolerance").max_length
 REPORTING_CURRENCY = "CNY"
 
 # UN/ECE Rec. 20 units that convert into one another: dimension and size in its base unit.
@@ -299,6 +299,12 @@ class FindingData:
     shared: str
     tolerance: str
     explanation: str
+
+    def __post_init__(self):
+        # Quoted names and lists are as long as the documents make them: cut to the columns.
+        self.declared = _clipped(self.declared, DECLARED_LENGTH)
+        self.shared = _clipped(self.shared, SHARED_LENGTH)
+        self.tolerance = _clipped(self.tolerance, TOLERANCE_LENGTH)
 
     @property
     def key(self) -> tuple:
@@ -1081,10 +1087,8 @@ class _Comparer:
                 type=Finding.Type.UNREGISTERED_CONSIGNOR,
                 severity=severity,
                 item_number=None,
-                declared=_clipped(f"{values['name']} ({values['country']})", DECLARED_LENGTH),
-                shared=_clipped(
-                    "; ".join(f"{name} ({country})" for name, country in named), SHARED_LENGTH
-                ),
+                declared=f"{values['name']} ({values['country']})",
+                shared="; ".join(f"{name} ({country})" for name, country in named),
                 tolerance=self.tolerance_text("consignor_similarity"),
                 explanation=explanation % values,
             ),
