@@ -28,86 +28,74 @@ SHARED_LENGTH = Finding._meta.get_field("shared").max_length
 TOLERANCE_LENGTH = Finding._meta.get_field("tolerance").max_length
 REPORTING_CURRENCY = "CNY"
 
-# UN/ECE Rec. 20 units that convert into one another: dimension and size in its base unit.
+# UN/ECE Rec. 20 units that convert into one another, by dimension: size in the dimension's
+# base unit.
+_UNIT_SIZES = {
+    "mass": {
+        "KGM": "1",
+        "GRM": "0.001",
+        "MGM": "0.000001",
+        "HGM": "0.1",
+        "DTN": "100",
+        "TNE": "1000",
+        "KTN": "1000000",
+        "LBR": "0.45359237",
+        "ONZ": "0.028349523125",
+        "APZ": "0.0311034768",
+        "STN": "907.18474",
+        "LTN": "1016.0469088",
+        "CTM": "0.0002",
+    },
+    "count": {
+        "PCE": "1",
+        "H87": "1",
+        "C62": "1",
+        "EA": "1",
+        "NAR": "1",
+        "DZN": "12",
+        "GRO": "144",
+        "CEN": "100",
+        "MIL": "1000",
+        "MIO": "1000000",
+    },
+    "pairs": {"PR": "1", "NPR": "1", "DZP": "12", "TPR": "10"},
+    "length": {
+        "MTR": "1",
+        "MMT": "0.001",
+        "CMT": "0.01",
+        "DMT": "0.1",
+        "KMT": "1000",
+        "INH": "0.0254",
+        "FOT": "0.3048",
+        "YRD": "0.9144",
+    },
+    "area": {
+        "MTK": "1",
+        "MMK": "0.000001",
+        "CMK": "0.0001",
+        "DMK": "0.01",
+        "INK": "0.00064516",
+        "FTK": "0.09290304",
+        "YDK": "0.83612736",
+    },
+    "volume": {
+        "MTQ": "1",
+        "LTR": "0.001",
+        "DMQ": "0.001",
+        "MLT": "0.000001",
+        "CMQ": "0.000001",
+        "CLT": "0.00001",
+        "DLT": "0.0001",
+        "HLT": "0.1",
+        "GLL": "0.003785411784",
+        "GLI": "0.00454609",
+        "FTQ": "0.028316846592",
+    },
+}
 UNITS = {
-    **{
-        code: ("mass", Decimal(size))
-        for code, size in {
-            "KGM": "1",
-            "GRM": "0.001",
-            "MGM": "0.000001",
-            "HGM": "0.1",
-            "DTN": "100",
-            "TNE": "1000",
-            "KTN": "1000000",
-            "LBR": "0.45359237",
-            "ONZ": "0.028349523125",
-            "APZ": "0.0311034768",
-            "STN": "907.18474",
-            "LTN": "1016.0469088",
-            "CTM": "0.0002",
-        }.items()
-    },
-    **{
-        code: ("count", Decimal(size))
-        for code, size in {
-            "PCE": "1",
-            "H87": "1",
-            "C62": "1",
-            "EA": "1",
-            "NAR": "1",
-            "DZN": "12",
-            "GRO": "144",
-            "CEN": "100",
-            "MIL": "1000",
-            "MIO": "1000000",
-        }.items()
-    },
-    **{
-        code: ("pairs", Decimal(size))
-        for code, size in {"PR": "1", "NPR": "1", "DZP": "12", "TPR": "10"}.items()
-    },
-    **{
-        code: ("length", Decimal(size))
-        for code, size in {
-            "MTR": "1",
-            "MMT": "0.001",
-            "CMT": "0.01",
-            "DMT": "0.1",
-            "KMT": "1000",
-            "INH": "0.0254",
-            "FOT": "0.3048",
-            "YRD": "0.9144",
-        }.items()
-    },
-    **{
-        code: ("area", Decimal(size))
-        for code, size in {
-            "MTK": "1",
-            "MMK": "0.000001",
-            "CMK": "0.0001",
-            "DMK": "0.01",
-            "INK": "0.00064516",
-            "FTK": "0.09290304",
-            "YDK": "0.83612736",
-        }.items()
-    },
-    **{
-        code: ("volume", Decimal(size))
-        for code, size in {
-            "MTQ": "1",
-            "LTR": "0.001",
-            "DMQ": "0.001",
-            "MLT": "0.000001",
-            "CMQ": "0.000001",
-            "CLT": "0.00001",
-            "DLT": "0.0001",
-            "HLT": "0.1",
-            "GLL": "0.003785411784",
-            "GLI": "0.00454609",
-            "FTQ": "0.028316846592",
-        }.items()
-    },
+    code: (dimension, Decimal(size))
+    for dimension, sizes in _UNIT_SIZES.items()
+    for code, size in sizes.items()
 }
 
 # What the seller's price covers under each Incoterms 2020 rule: the main carriage, and its
