@@ -583,23 +583,26 @@ class _Comparer:
         together.goods.extend(goods)
         return True
 
-    def _items_value(self, items) -> Decimal | None:
+    def _converted_total(self, amounts) -> Decimal | None:
+        """The sum of (amount, currency) pairs in the reporting currency; None when one of them
+        has no rate."""
         total = ZERO
-        for item in items:
-            converted = self.convert(item.value, self.facts_of[item.declaration_id].currency)
+        for value, currency in amounts:
+            converted = self.convert(value, currency)
             if converted is None:
                 return None
             total += converted
         return total
 
+    def _items_value(self, items) -> Decimal | None:
+        return self._converted_total(
+            (item.value, self.facts_of[item.declaration_id].currency) for item in items
+        )
+
     def _goods_value(self, shared) -> Decimal | None:
-        total = ZERO
-        for goods in shared:
-            converted = self.convert(goods.value, self.consignments[goods.consignment_id].currency)
-            if converted is None:
-                return None
-            total += converted
-        return total
+        return self._converted_total(
+            (goods.value, self.consignments[goods.consignment_id].currency) for goods in shared
+        )
 
     # Figures of a group.
 
@@ -981,12 +984,9 @@ class _Comparer:
     def compare_payments(self, payments, own_consignment_ids) -> None:
         if not payments:
             return
-        paid = ZERO
-        for payment in payments:
-            converted = self.convert(payment.amount, payment.currency)
-            if converted is None:
-                return
-            paid += converted
+        paid = self._converted_total((payment.amount, payment.currency) for payment in payments)
+        if paid is None:
+            return
         own_items = [item for item in self.items if item.declaration_id == self.declaration.id]
         terms = {self.consignments[pk].incoterms for pk in own_consignment_ids}
         declared_total = self.totals[self.declaration.id]
