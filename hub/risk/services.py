@@ -335,17 +335,17 @@ def profiles_refresh(*, declaration_ids, as_of=None) -> RefreshResult:
     enterprises: dict = {}
     histories = EntityHistories()
     size = settings.RISK_REFRESH_CHUNK
+
+    def refreshed(chunk, histories) -> RefreshResult:
+        with transaction.atomic(), cycle_collection_paused():
+            return _chunk_refresh(
+                chunk, rule_set=rule_set, enterprises=enterprises, histories=histories, as_of=as_of
+            )
+
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
         try:
-            with transaction.atomic(), cycle_collection_paused():
-                result += _chunk_refresh(
-                    chunk,
-                    rule_set=rule_set,
-                    enterprises=enterprises,
-                    histories=histories,
-                    as_of=as_of,
-                )
+            result += refreshed(chunk, histories)
         except (IntegrityError, psycopg.IntegrityError):
             # A concurrent refresh made the first profile of one of these declarations after
             # this one looked: once more, now that there is a profile to lock. (COPY runs on
@@ -353,14 +353,7 @@ def profiles_refresh(*, declaration_ids, as_of=None) -> RefreshResult:
             # attempt computed and stored was rolled back with it: computed again.
             enterprises.clear()
             histories = EntityHistories()
-            with transaction.atomic(), cycle_collection_paused():
-                result += _chunk_refresh(
-                    chunk,
-                    rule_set=rule_set,
-                    enterprises=enterprises,
-                    histories=histories,
-                    as_of=as_of,
-                )
+            result += refreshed(chunk, histories)
     return result
 
 
