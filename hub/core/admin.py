@@ -6,13 +6,11 @@ from hub.core.models import AuditEvent, OutboxJob, User
 admin.site.register(User, UserAdmin)
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ["occurred_at", "action", "actor_label", "object_type", "object_id", "seq"]
-    list_filter = ["action"]
-    search_fields = ["action", "object_id", "actor_label", "request_id"]
+class ReadOnly:
+    """For admins and inlines of data that changes only through its services or feeds, which
+    validate it and write the audit trail: shown here, never added, edited or deleted."""
 
-    def has_add_permission(self, request):
+    def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
@@ -20,6 +18,13 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["occurred_at", "action", "actor_label", "object_type", "object_id", "seq"]
+    list_filter = ["action"]
+    search_fields = ["action", "object_id", "actor_label", "request_id"]
 
 
 @admin.register(OutboxJob)

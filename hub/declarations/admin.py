@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from hub.core.admin import ReadOnly
 from hub.declarations.models import (
     BankPayment,
     Declaration,
@@ -9,19 +10,8 @@ from hub.declarations.models import (
     InspectionOutcome,
 )
 
-
-class ReadOnly:
-    """The customs system and the banks are the source of this data; it changes through their
-    feeds, which validate it and keep the audit trail."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# The customs system and the banks are the source of this data; it changes through their feeds,
+# which validate it and keep the audit trail.
 
 
 class ItemInline(ReadOnly, admin.TabularInline):
