@@ -12,9 +12,11 @@ index column without the key learns nothing but which rows hold equal values.
 """
 
 import base64
+import binascii
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -58,10 +60,22 @@ def key_ring() -> tuple[str, dict[str, AESGCM]]:
 
 
 def encrypt(plaintext: str, *, context: str) -> str:
+    return encrypter(context=context)(plaintext)
+
+
+def encrypter(*, context: str) -> Callable[[str], str]:
+    """`encrypt` for many values of one column: the key is looked up once, not per value."""
     active, keys = key_ring()
-    nonce = os.urandom(NONCE_BYTES)
-    sealed = keys[active].encrypt(nonce, plaintext.encode(), context.encode())
-    return f"{PREFIX}:{active}:{base64.b64encode(nonce + sealed).decode()}"
+    cipher = keys[active]
+    associated = context.encode()
+    prefix = f"{PREFIX}:{active}:"
+
+    def encrypt_one(plaintext: str) -> str:
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = cipher.encrypt(nonce, plaintext.encode(), associated)
+        return prefix + binascii.b2a_base64(nonce + sealed, newline=False).decode()
+
+    return encrypt_one
 
 
 def decrypt(token: str, *, context: str) -> str:

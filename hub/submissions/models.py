@@ -112,8 +112,11 @@ class ConsignmentParty(models.Model):
 class ConsignmentLine(models.Model):
     """A line at material-number level, finer than the declaration's items."""
 
+    # No foreign-key constraint in the database (docs/decisions/0014): lines are written only
+    # by consignment_ingest, in the same transaction as their revision, and revisions are never
+    # deleted; the per-row check cost a quarter of PostgreSQL's work on a large ingest.
     revision = models.ForeignKey(
-        ConsignmentRevision, on_delete=models.CASCADE, related_name="lines"
+        ConsignmentRevision, on_delete=models.CASCADE, related_name="lines", db_constraint=False
     )
     line_number = models.PositiveIntegerField()
     material_number = models.CharField(max_length=field("lines.material_number").max_length)

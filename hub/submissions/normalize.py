@@ -11,44 +11,57 @@ from hub.catalogue.fields import FIELDS, FieldType
 PARTY_ROLES = ("seller", "shipper", "carrier", "forwarder", "manufacturer")
 
 
+def _text(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _decimal(value):
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        # JSON numbers arrive as Decimal (see DecimalJSONParser); keep every digit sent.
+        return format(Decimal(str(value)), "f")
+    return value
+
+
+def _code(code_list):
+    aliases = code_list.aliases if code_list is not None else {}
+
+    def normalize(value):
+        if isinstance(value, str):
+            value = value.strip().upper()
+            if value in aliases and not code_list.is_valid(value):
+                value = aliases[value]
+        return value
+
+    return normalize
+
+
+def _normalizer(spec):
+    if spec.type == FieldType.CODE:
+        return _code(spec.code_list)
+    if spec.type == FieldType.DECIMAL:
+        return _decimal
+    return _text
+
+
 @cache
-def _fields_under(prefix: str) -> dict:
-    """name -> catalogue field, for the fields directly under `prefix` ("lines.", "seller.", or
-    "" for the consignment's own): looked up once, not for each of a batch's million values."""
+def _normalizers_under(prefix: str) -> dict:
+    """name -> how to repair its value, for the fields directly under `prefix` ("lines.",
+    "seller.", or "" for the consignment's own): worked out once, not for each of a batch's
+    million values."""
     return {
-        key[len(prefix) :]: spec
+        key[len(prefix) :]: _normalizer(spec)
         for spec in FIELDS
         if (key := spec.key).startswith(prefix) and "." not in key[len(prefix) :]
     }
 
 
-def _value(spec, value):
-    if isinstance(value, str):
-        value = value.strip()
-        if spec.type == FieldType.CODE:
-            value = value.upper()
-            code_list = spec.code_list
-            if (
-                code_list is not None
-                and value in code_list.aliases
-                and not code_list.is_valid(value)
-            ):
-                value = code_list.aliases[value]
-    elif (
-        spec.type == FieldType.DECIMAL
-        and isinstance(value, Decimal | int | float)
-        and not isinstance(value, bool)
-    ):
-        # JSON numbers arrive as Decimal (see DecimalJSONParser); keep every digit sent.
-        value = format(Decimal(str(value)), "f")
-    return value
-
-
 def _object(prefix: str, document: dict) -> dict:
     # A name outside the catalogue is left as it is, for validation to name.
-    fields = _fields_under(prefix)
+    normalizers = _normalizers_under(prefix)
     return {
-        name: value if (spec := fields.get(name)) is None else _value(spec, value)
+        name: value if (normalize := normalizers.get(name)) is None else normalize(value)
         for name, value in document.items()
     }
 

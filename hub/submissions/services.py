@@ -15,7 +15,8 @@ from hub.agreements.models import Agreement
 from hub.agreements.selectors import AgreementNotActive, agreement_active
 from hub.catalogue.validation import validate_consignment
 from hub.core.audit import audit_record_many
-from hub.core.bulk import bulk_create_returning_ids, bulk_insert
+from hub.core.bulk import bulk_create_returning_ids, bulk_insert, id_list_sql, writes_alongside
+from hub.core.crypto import encrypter
 from hub.core.outbox import outbox_enqueue
 from hub.submissions.follow_ups import consignments_received
 from hub.submissions.models import (
@@ -28,6 +29,8 @@ from hub.submissions.normalize import PARTY_ROLES, document_normalize
 from hub.submissions.tasks import consignments_received_task
 
 MAX_BATCH = 1000
+# Consignments validated while the previous chunk is written; about 6,000 lines of 30.
+INGEST_CHUNK = 200
 
 
 class IngestRefused(Exception):
@@ -189,34 +192,52 @@ LINE_COLUMNS = [
 PARTY_COLUMNS = ["revision", "role", "name", "country", "address", "tax_id"]
 
 
-def _child_rows(revision_id: int, document: dict) -> tuple[list[tuple], list[tuple]]:
-    """The revision's lines and parties as rows for `bulk_insert`."""
+def _encrypter(model, name):
+    return encrypter(context=model._meta.get_field(name).encryption_context)
+
+
+@dataclass
+class _Valid:
+    """A document ready to store: everything but the database ids is worked out beforehand,
+    confidential values encrypted, so that the writer has little left to do."""
+
+    result: ItemResult
+    normalized: dict
+    original: str
+    sha256: str
+    lines: list[tuple]  # LINE_COLUMNS without the revision
+    parties: list[tuple]  # PARTY_COLUMNS without the revision
+
+
+def _child_rows(document: dict) -> tuple[list[tuple], list[tuple]]:
+    """The document's lines and parties as rows, all columns but the revision, as stored."""
+    encrypt_line_value = _encrypter(ConsignmentLine, "line_value")
+    encrypt_unit_price = _encrypter(ConsignmentLine, "unit_price")
+    encrypt_tax_id = _encrypter(ConsignmentParty, "tax_id")
     lines = [
         (
-            revision_id,
             line["line_number"],
             line["material_number"],
             line["description"],
             Decimal(line["quantity"]),
             line["unit"],
-            line["line_value"],
+            encrypt_line_value(line["line_value"]),
             line["origin_country"],
             line.get("hs_code", ""),
             _decimal_or_none(line.get("net_weight_kg")),
             _decimal_or_none(line.get("gross_weight_kg")),
-            line.get("unit_price", ""),
+            encrypt_unit_price(line["unit_price"]) if line.get("unit_price") else "",
             line.get("packages"),
         )
         for line in document["lines"]
     ]
     parties = [
         (
-            revision_id,
             role,
             document[role]["name"],
             document[role]["country"],
             document[role].get("address", ""),
-            document[role].get("tax_id", ""),
+            encrypt_tax_id(document[role]["tax_id"]) if document[role].get("tax_id") else "",
         )
         for role in PARTY_ROLES
         if role in document
@@ -237,14 +258,47 @@ def consignment_ingest(
     stored even when others are refused. Raises IngestRefused when nothing may be shared.
 
     A document whose reference is new creates a consignment; one whose reference exists is an
-    amendment and adds a revision; one identical to the current revision changes nothing."""
+    amendment and adds a revision; one identical to the current revision changes nothing.
+
+    Documents are taken in chunks: while one chunk is written, the next is validated, so that a
+    large batch keeps the database and the Python process busy at the same time."""
     agreement = agreement_for_submission(enterprise_id=enterprise_id, channel=channel)
     received_at = received_at or timezone.now()
     results: list[ItemResult] = []
-    valid: list[tuple[ItemResult, dict, str, str]] = []
+    stored: list[tuple[ItemResult, ConsignmentRevision, dict]] = []
     first_index_of: dict[str, int] = {}
-    for index, document in enumerate(documents):
-        normalized, errors = consignment_validate(document, scope=agreement.scope)
+    with transaction.atomic():
+        with writes_alongside(enabled=len(documents) > INGEST_CHUNK) as submit:
+            for start in range(0, len(documents), INGEST_CHUNK):
+                valid = _chunk_validate(
+                    documents[start : start + INGEST_CHUNK],
+                    start=start,
+                    scope=agreement.scope,
+                    first_index_of=first_index_of,
+                    results=results,
+                )
+                if valid:
+                    submit(
+                        _revisions_store,
+                        valid,
+                        agreement=agreement,
+                        channel=channel,
+                        source_format=source_format,
+                        received_at=received_at,
+                        submitted_by=actor.get_username(),
+                        stored=stored,
+                    )
+        if stored:
+            _revisions_announce(stored, agreement=agreement, channel=channel, actor=actor)
+    return results
+
+
+def _chunk_validate(documents, *, start, scope, first_index_of, results) -> list:
+    """Append each document's result; return the valid ones, ready to store. A reference sent
+    twice in one batch is refused the second time."""
+    valid = []
+    for index, document in enumerate(documents, start):
+        normalized, errors = consignment_validate(document, scope=scope)
         reference = normalized.get("reference") if isinstance(normalized, dict) else None
         if not errors and reference in first_index_of:
             errors = [
@@ -269,18 +323,15 @@ def consignment_ingest(
             first_index_of[reference] = index
             original = canonical_json(document)
             valid.append(
-                (result, normalized, original, hashlib.sha256(original.encode()).hexdigest())
+                _Valid(
+                    result,
+                    normalized,
+                    original,
+                    hashlib.sha256(original.encode()).hexdigest(),
+                    *_child_rows(normalized),
+                )
             )
-    if valid:
-        _store(
-            valid,
-            agreement=agreement,
-            channel=channel,
-            source_format=source_format,
-            received_at=received_at,
-            actor=actor,
-        )
-    return results
+    return valid
 
 
 def _consignments_upsert(valid, *, enterprise_id: int, now: datetime) -> dict[str, dict]:
@@ -289,46 +340,54 @@ def _consignments_upsert(valid, *, enterprise_id: int, now: datetime) -> dict[st
     The upsert takes the row lock that serializes concurrent submissions of one reference, so
     that revision numbers never collide. Returns each row's id and current state by reference."""
     field = Consignment._meta.get_field
-    columns = [
-        "created_at",
-        "updated_at",
-        "enterprise",
-        "reference",
-        "revision_count",
-        "current_sha256",
-        "transport_document_number",
-        "invoice_number",
-        "estimated_arrival",
-    ]
-    stamp = field("created_at").get_db_prep_value(now, connection)
-    rows = [
-        (
-            stamp,
-            stamp,
-            enterprise_id,
-            normalized["reference"],
-            0,
-            "",
-            normalized["transport_document_number"],
-            normalized["invoice_number"],
-            field("estimated_arrival").get_db_prep_value(
-                datetime.fromisoformat(normalized["estimated_arrival"]), connection
-            ),
-        )
-        for _result, normalized, _original, _sha256 in valid
-    ]
     quote = connection.ops.quote_name
-    row_placeholder = f"({', '.join(['%s'] * len(columns))})"
+    stamp = field("created_at").get_db_prep_value(now, connection)
+    references, transport_documents, invoices, arrivals = [], [], [], []
+    for item in valid:
+        references.append(item.normalized["reference"])
+        transport_documents.append(item.normalized["transport_document_number"])
+        invoices.append(item.normalized["invoice_number"])
+        arrivals.append(
+            field("estimated_arrival").get_db_prep_value(
+                datetime.fromisoformat(item.normalized["estimated_arrival"]), connection
+            )
+        )
+    columns = ", ".join(
+        quote(field(name).column)
+        for name in (
+            "created_at",
+            "updated_at",
+            "enterprise",
+            "revision_count",
+            "current_sha256",
+            "reference",
+            "transport_document_number",
+            "invoice_number",
+            "estimated_arrival",
+        )
+    )
+    if connection.vendor == "postgresql":
+        # Four array parameters rather than thousands of placeholders for the driver to parse.
+        rows_sql = (
+            "SELECT %s, %s, %s, 0, '', * FROM unnest(%s::text[], %s::text[], %s::text[], "
+            "%s::timestamptz[])"
+        )
+        params = [stamp, stamp, enterprise_id, references, transport_documents, invoices, arrivals]
+    else:
+        rows_sql = "VALUES " + ", ".join(["(%s, %s, %s, 0, '', %s, %s, %s, %s)"] * len(valid))
+        params = [
+            value
+            for row in zip(references, transport_documents, invoices, arrivals, strict=True)
+            for value in (stamp, stamp, enterprise_id, *row)
+        ]
     # Built from quoted identifiers and placeholders only; every value is a parameter.
     sql = (
-        f"INSERT INTO {quote(Consignment._meta.db_table)} "  # noqa: S608
-        f"({', '.join(quote(field(name).column) for name in columns)}) "
-        f"VALUES {', '.join([row_placeholder] * len(rows))} "
+        f"INSERT INTO {quote(Consignment._meta.db_table)} ({columns}) {rows_sql} "
         "ON CONFLICT (enterprise_id, reference) DO UPDATE SET updated_at = excluded.updated_at "
         "RETURNING id, reference, revision_count, current_sha256, current_revision_id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [value for row in rows for value in row])
+        cursor.execute(sql, params)
         return {
             reference: {
                 "id": pk,
@@ -340,21 +399,25 @@ def _consignments_upsert(valid, *, enterprise_id: int, now: datetime) -> dict[st
         }
 
 
-@transaction.atomic
-def _store(valid, *, agreement, channel, source_format, received_at, actor) -> None:
-    enterprise_id = agreement.enterprise_id
-    consignments = _consignments_upsert(valid, enterprise_id=enterprise_id, now=received_at)
-    submitted_by = actor.get_username()
-    revisions, stored = [], []
+def _revisions_store(
+    valid, *, agreement, channel, source_format, received_at, submitted_by, stored
+) -> None:
+    """Write one chunk's new revisions, their lines and parties, and move each consignment to
+    its new revision; append what was stored to `stored`. Only writes: it may run in the
+    writer thread of `writes_alongside`."""
+    consignments = _consignments_upsert(
+        valid, enterprise_id=agreement.enterprise_id, now=received_at
+    )
+    revisions, chunk_stored = [], []
     unchanged = []
-    for result, normalized, original, sha256 in valid:
-        consignment = consignments[normalized["reference"]]
-        if consignment["current_sha256"] == sha256:
-            result.status = "unchanged"
-            unchanged.append((result, consignment["current_revision_id"]))
+    for item in valid:
+        consignment = consignments[item.normalized["reference"]]
+        if consignment["current_sha256"] == item.sha256:
+            item.result.status = "unchanged"
+            unchanged.append((item.result, consignment["current_revision_id"]))
             continue
         revision = _revision_for(
-            normalized,
+            item.normalized,
             consignment_id=consignment["id"],
             number=consignment["revision_count"] + 1,
             agreement=agreement,
@@ -362,28 +425,28 @@ def _store(valid, *, agreement, channel, source_format, received_at, actor) -> N
             source_format=source_format,
             received_at=received_at,
             submitted_by=submitted_by,
-            original=original,
-            sha256=sha256,
+            original=item.original,
+            sha256=item.sha256,
         )
         revisions.append(revision)
-        stored.append((result, revision, normalized))
+        chunk_stored.append((item, revision))
     if unchanged:
         current = ConsignmentRevision.objects.in_bulk([pk for _result, pk in unchanged])
         for result, pk in unchanged:
             result.revision = current[pk]
-    if not stored:
+    if not chunk_stored:
         return
     bulk_create_returning_ids(ConsignmentRevision, revisions)
     lines, parties = [], []
-    for result, revision, normalized in stored:
-        revision_lines, revision_parties = _child_rows(revision.pk, normalized)
-        lines.extend(revision_lines)
-        parties.extend(revision_parties)
-        result.revision = revision
-    bulk_insert(ConsignmentLine, LINE_COLUMNS, lines)
-    bulk_insert(ConsignmentParty, PARTY_COLUMNS, parties)
-    # One set-based statement moves every consignment to its new revision (table names and
-    # placeholders only; the ids are parameters).
+    for item, revision in chunk_stored:
+        lines.extend((revision.pk, *row) for row in item.lines)
+        parties.extend((revision.pk, *row) for row in item.parties)
+        item.result.revision = revision
+    bulk_insert(ConsignmentLine, LINE_COLUMNS, lines, prepared=True)
+    bulk_insert(ConsignmentParty, PARTY_COLUMNS, parties, prepared=True)
+    # One set-based statement moves every consignment to its new revision (table names only;
+    # the ids are parameters).
+    ids_sql, ids_params = id_list_sql(revision.pk for revision in revisions)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {Consignment._meta.db_table} SET current_revision_id = revision.id, "  # noqa: S608
@@ -393,17 +456,23 @@ def _store(valid, *, agreement, channel, source_format, received_at, actor) -> N
             "estimated_arrival = revision.estimated_arrival, updated_at = revision.received_at, "
             "current_sha256 = revision.payload_sha256 "
             f"FROM {ConsignmentRevision._meta.db_table} AS revision "
-            f"WHERE revision.id IN ({', '.join(['%s'] * len(revisions))}) "
+            f"WHERE revision.id IN ({ids_sql}) "
             f"AND {Consignment._meta.db_table}.id = revision.consignment_id",
-            [revision.pk for revision in revisions],
+            ids_params,
         )
+    stored.extend((item.result, revision, item.normalized) for item, revision in chunk_stored)
+
+
+def _revisions_announce(stored, *, agreement, channel, actor) -> None:
+    """The audit events and the follow-up jobs of the stored revisions."""
+    revision_ids = [revision.pk for _result, revision, _normalized in stored]
     if consignments_received:
-        outbox_enqueue(consignments_received_task, [revision.pk for revision in revisions])
+        outbox_enqueue(consignments_received_task, revision_ids)
     for amended in (True, False):
         entries = [
             (
                 revision,
-                enterprise_id,
+                agreement.enterprise_id,
                 {
                     "reference": normalized["reference"],
                     "revision": revision.number,

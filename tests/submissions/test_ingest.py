@@ -206,3 +206,74 @@ def test_registered_follow_ups_run_once_for_each_submission_with_its_new_revisio
         consignments_received.unregister(remember)
 
     assert seen == [sorted(ConsignmentRevision.objects.values_list("pk", flat=True))]
+
+
+def test_a_batch_of_several_chunks_is_written_while_the_next_chunk_is_validated(
+    enterprise, agreement, monkeypatch, django_capture_on_commit_callbacks
+):
+    from hub.submissions import services
+
+    monkeypatch.setattr(services, "INGEST_CHUNK", 2)
+    ingest(enterprise, consignment_document("C-SAME"))
+    bad = consignment_document("C-BAD")
+    del bad["currency"]
+    documents = [
+        consignment_document("C-1", lines=2),
+        consignment_document("C-2", lines=3),
+        bad,  # second chunk
+        consignment_document("C-SAME"),
+        consignment_document("C-1"),  # third chunk: a reference already in this batch
+        consignment_document("C-5", lines=4),
+    ]
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        results = ingest(enterprise, *documents)
+
+    assert [r.status for r in results] == [
+        "accepted",
+        "accepted",
+        "refused",
+        "unchanged",
+        "refused",
+        "accepted",
+    ]
+    assert results[3].revision.number == 1
+    lines_by_reference = {
+        reference: ConsignmentLine.objects.filter(
+            revision__consignment__reference=reference
+        ).count()
+        for reference in ("C-1", "C-2", "C-5")
+    }
+    assert lines_by_reference == {"C-1": 2, "C-2": 3, "C-5": 4}
+    assert [
+        Consignment.objects.get(reference=reference).current_revision_id
+        for reference in ("C-1", "C-2", "C-5")
+    ] == [results[0].revision.pk, results[1].revision.pk, results[5].revision.pk]
+    received = AuditEvent.objects.filter(action="submissions.consignment.received")
+    assert received.count() == 4  # C-SAME first, then C-1, C-2 and C-5
+    assert len(callbacks) == 1  # the follow-up jobs of all chunks go out together
+
+
+def test_a_failure_writing_a_later_chunk_stores_nothing_of_the_batch(
+    enterprise, agreement, monkeypatch
+):
+    from hub.submissions import services
+
+    monkeypatch.setattr(services, "INGEST_CHUNK", 2)
+    real_bulk_insert = services.bulk_insert
+    calls = []
+
+    def failing_on_the_second_chunk(*args, **kwargs):
+        calls.append(args[0])
+        if len(calls) > 2:  # the first chunk's lines and parties went in
+            raise RuntimeError("disk full")
+        return real_bulk_insert(*args, **kwargs)
+
+    monkeypatch.setattr(services, "bulk_insert", failing_on_the_second_chunk)
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest(enterprise, *(consignment_document(f"F-{n}") for n in range(5)))
+
+    assert not Consignment.objects.exists()
+    assert not ConsignmentLine.objects.exists()
+    assert not AuditEvent.objects.filter(action__startswith="submissions.").exists()
