@@ -265,7 +265,7 @@ def consignment_ingest(
     agreement = agreement_for_submission(enterprise_id=enterprise_id, channel=channel)
     received_at = received_at or timezone.now()
     results: list[ItemResult] = []
-    stored: list[tuple[ItemResult, ConsignmentRevision, dict]] = []
+    stored: list[tuple[ItemResult, ConsignmentRevision]] = []
     first_index_of: dict[str, int] = {}
     with transaction.atomic():
         with writes_alongside(enabled=len(documents) > INGEST_CHUNK) as submit:
@@ -460,12 +460,12 @@ def _revisions_store(
             f"AND {Consignment._meta.db_table}.id = revision.consignment_id",
             ids_params,
         )
-    stored.extend((item.result, revision, item.normalized) for item, revision in chunk_stored)
+    stored.extend((item.result, revision) for item, revision in chunk_stored)
 
 
 def _revisions_announce(stored, *, agreement, channel, actor) -> None:
     """The audit events and the follow-up jobs of the stored revisions."""
-    revision_ids = [revision.pk for _result, revision, _normalized in stored]
+    revision_ids = [revision.pk for _result, revision in stored]
     if consignments_received:
         outbox_enqueue(consignments_received_task, revision_ids)
     for amended in (True, False):
@@ -474,14 +474,14 @@ def _revisions_announce(stored, *, agreement, channel, actor) -> None:
                 revision,
                 agreement.enterprise_id,
                 {
-                    "reference": normalized["reference"],
+                    "reference": result.reference,
                     "revision": revision.number,
                     "channel": channel,
                     "agreement_version": agreement.version,
                     "payload_sha256": revision.payload_sha256,
                 },
             )
-            for _result, revision, normalized in stored
+            for result, revision in stored
             if (revision.number > 1) == amended
         ]
         if entries:

@@ -45,8 +45,6 @@ from hub.submissions.services import (
 SOURCE_FORMAT = "xlsx"
 LISTED_ERRORS = 1000
 """Errors kept with an upload and shown; the annotated copy marks every one."""
-INGEST_CHUNK = 500
-"""Consignments per ingest call; the calls share the upload's transaction."""
 # What a workbook may unpack to: a fixed allowance for its other parts, and per cell of the data
 # sheet room for a long text with its XML.
 UNPACKED_BASE_BYTES = 16 * 1024 * 1024
@@ -324,16 +322,14 @@ def _commit(
     try:
         with transaction.atomic():
             stored_partners = _partners_store(upload, actor, partners)
-            results = []
-            for start in range(0, len(consignments), INGEST_CHUNK):
-                results += consignment_ingest(
-                    enterprise_id=upload.enterprise_id,
-                    documents=[c.document for c in consignments[start : start + INGEST_CHUNK]],
-                    channel=Channel.EXCEL,
-                    actor=actor,
-                    source_format=SOURCE_FORMAT,
-                    received_at=received_at,
-                )
+            results = consignment_ingest(
+                enterprise_id=upload.enterprise_id,
+                documents=[consignment.document for consignment in consignments],
+                channel=Channel.EXCEL,
+                actor=actor,
+                source_format=SOURCE_FORMAT,
+                received_at=received_at,
+            )
             refusals = [
                 (position, result.errors)
                 for position, result in enumerate(results)

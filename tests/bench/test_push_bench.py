@@ -38,7 +38,9 @@ def server():
 
 
 def served(env):
-    """gunicorn serving the hub on a free port, and the seeded enterprise's ERP key."""
+    """gunicorn serving the hub on a free port, and the seeded enterprise's ERP key. Its
+    workers are the sync workers of `make serve`: one request at a time each, so that two
+    requests never share a process and its interpreter lock."""
     key = (
         subprocess.run(
             [sys.executable, "-m", "tests.bench.seed"],
@@ -60,10 +62,6 @@ def served(env):
             f"127.0.0.1:{port}",
             "--workers",
             str(WORKERS),
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "2",
             "--log-level",
             "warning",
         ],
@@ -119,7 +117,7 @@ def test_bench_single_push_beside_the_naive_endpoint(server):
     )
 
     print(
-        f"\n[{WORKERS} gunicorn workers, {CONNECTIONS} connections, {SINGLE_PUSHES:,} "
+        f"\n[{WORKERS} gunicorn sync workers, {CONNECTIONS} connections, {SINGLE_PUSHES:,} "
         f"consignments of {LINES} lines each]"
     )
     print(report("naive DRF ModelSerializer endpoint", naive))

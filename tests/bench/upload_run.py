@@ -27,7 +27,6 @@ django.setup()
 import tablib  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
-from django.db import transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from import_export import fields, resources  # noqa: E402
@@ -45,7 +44,6 @@ from hub.submissions.models import (  # noqa: E402
 )
 from hub.submissions.services import consignment_ingest, consignment_validate  # noqa: E402
 from hub.submissions.uploads import (  # noqa: E402
-    INGEST_CHUNK,
     template_columns,
     template_identity,
     upload_limits,
@@ -175,15 +173,13 @@ def hub_phases(data: bytes):
             consignment_validate(document, scope=agreement.scope)
         timings["ingest_validation"] = time.perf_counter() - started
         started = time.perf_counter()
-        with transaction.atomic():
-            for start in range(0, len(documents), INGEST_CHUNK):
-                consignment_ingest(
-                    enterprise_id=agreement.enterprise_id,
-                    documents=documents[start : start + INGEST_CHUNK],
-                    channel="excel",
-                    actor=admin,
-                    source_format="xlsx",
-                )
+        consignment_ingest(
+            enterprise_id=agreement.enterprise_id,
+            documents=documents,
+            channel="excel",
+            actor=admin,
+            source_format="xlsx",
+        )
         timings["ingest"] = time.perf_counter() - started
         return {"rows": contents.rows, **timings}
 
