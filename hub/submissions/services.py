@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +29,7 @@ from hub.submissions.models import (
 from hub.submissions.normalize import PARTY_ROLES, document_normalize
 from hub.submissions.tasks import consignments_received_task
 
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 MAX_BATCH = 1000
 # Consignments validated while the previous chunk is written; about 6,000 lines of 30.
 INGEST_CHUNK = 200
@@ -52,9 +54,15 @@ class ItemResult:
 
 
 def canonical_json(document) -> str:
-    return json.dumps(
-        document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    )
+    """The text the payload hash is taken of: keys sorted, no spaces, characters as they are,
+    Decimals and dates as their str(). orjson writes exactly what the standard library does
+    (docs/decisions/0013), five times faster; integers beyond 64 bits it leaves to the latter."""
+    try:
+        return orjson.dumps(document, default=str, option=_CANONICAL).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(
+            document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+        )
 
 
 def agreement_for_submission(*, enterprise_id: int, channel: str) -> Agreement:

@@ -3,11 +3,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hub.agreements.services import agreement_suspend, agreement_terminate
 from hub.core.models import AuditEvent
 from hub.submissions.models import Consignment, ConsignmentLine, ConsignmentRevision
-from hub.submissions.services import IngestRefused, consignment_ingest
+from hub.submissions.services import IngestRefused, canonical_json, consignment_ingest
 from tests.factories import active_agreement, consignment_document
 
 pytestmark = pytest.mark.django_db
@@ -277,3 +279,23 @@ def test_a_failure_writing_a_later_chunk_stores_nothing_of_the_batch(
     assert not Consignment.objects.exists()
     assert not ConsignmentLine.objects.exists()
     assert not AuditEvent.objects.filter(action__startswith="submissions.").exists()
+
+
+TEXT = st.characters(exclude_categories=())  # control characters and lone surrogates too
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.text(TEXT),
+    lambda children: st.lists(children) | st.dictionaries(st.text(TEXT), children),
+    max_leaves=30,
+)
+
+
+@given(JSON_VALUES)
+def test_the_payload_hash_is_taken_of_the_text_the_standard_library_writes(document):
+    # Hashes stored before must still match the same document sent again.
+    assert canonical_json(document) == json.dumps(
+        document, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
