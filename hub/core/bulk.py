@@ -119,8 +119,8 @@ def id_list_sql(ids) -> tuple[str, list]:
 def writes_alongside(enabled: bool = True):
     """Yields `submit(function, *args)`, which runs the function in a second thread on the
     caller's database connection, inside its transaction, while the caller goes on preparing the
-    next piece of work. The database server's work then overlaps the caller's Python work, which
-    roughly halves the time of a large write on two cores. Submitted writes run one at a time,
+    next piece of work, so that the database server's work overlaps the caller's Python work on
+    another core (docs/decisions/0014). Submitted writes run one at a time,
     in order; the caller must not use the database until the block ends. The first failure stops
     the rest and is raised here, so the caller's transaction rolls back as it would inline.
 
