@@ -120,9 +120,9 @@ def writes_alongside(enabled: bool = True):
     """Yields `submit(function, *args)`, which runs the function in a second thread on the
     caller's database connection, inside its transaction, while the caller goes on preparing the
     next piece of work, so that the database server's work overlaps the caller's Python work on
-    another core (docs/decisions/0014). Submitted writes run one at a time,
-    in order; the caller must not use the database until the block ends. The first failure stops
-    the rest and is raised here, so the caller's transaction rolls back as it would inline.
+    another core (docs/decisions/0014). Submitted writes run one at a time, in order; the caller
+    must not use the database until the block ends. The first failure stops the rest and is
+    raised here, so the caller's transaction rolls back as it would inline.
 
     Context that lives in the thread (the request's language, log context) is not carried over:
     submitted functions must only write."""
