@@ -3,20 +3,26 @@
     outbox_enqueue(consignments_received_task, revision_ids)   # inside the service's transaction
 
 A job names a Celery task (declared with `@outbox_task`) and its arguments. After commit the jobs
-are sent in chunks, one message per chunk of the same task, so that a batch of a thousand jobs
-costs a handful of messages. A job stays pending until a worker has run it: the sweeper sends
-again any pending job whose `available_at` has passed, which covers a broker that was down at
-commit and a message lost with the broker. Each job is marked done in the same transaction as the
-task's effect, which makes a second delivery of the same message a no-op.
+go to the process's sender thread, which sends whatever has gathered in chunks, one message per
+chunk of the same task: a batch of a thousand jobs costs a handful of messages, and so do a
+hundred single pushes committed by one web process within a few milliseconds. The request that
+recorded them never waits for the broker. A job stays pending until a worker has run it: the
+sweeper sends again any pending job whose `available_at` has passed, which covers a broker that
+was down at commit and a message lost with the broker. Each job is marked done in the same
+transaction as the task's effect, which makes a second delivery of the same message a no-op.
 """
 
+import atexit
 import itertools
+import os
+import threading
+import time
 from datetime import timedelta
 
 import structlog
 from celery import current_app, shared_task
 from django.conf import settings
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -47,7 +53,67 @@ def outbox_enqueue_many(task, args_list) -> None:
         OutboxJob(task=task.name, args=list(args), available_at=resend_at) for args in args_list
     ]
     bulk_create_returning_ids(OutboxJob, jobs)
-    transaction.on_commit(lambda: outbox_dispatch(jobs))
+    transaction.on_commit(lambda: _committed(jobs))
+
+
+def _committed(jobs) -> None:
+    if current_app.conf.task_always_eager:
+        outbox_dispatch(jobs)  # in-process mode: the jobs run right here, after the commit
+    else:
+        _sender.put(jobs)
+
+
+class _Sender:
+    """One thread per process that sends committed jobs to the broker in bulk.
+
+    Sending a message costs far more than recording a job, and a web process commits many small
+    submissions a second; each wake-up sends everything committed since the last one, in chunks
+    of OUTBOX_DISPATCH_CHUNK. Jobs waiting here are already durable: if the process dies first,
+    the sweeper sends them once they are due."""
+
+    GATHER_SECONDS = 0.05  # how long a wake-up waits for more jobs to join its messages
+
+    def __init__(self):
+        self._pid = None
+
+    def put(self, jobs) -> None:
+        if self._pid != os.getpid():  # first use in this process (web and worker processes fork)
+            self._pid = os.getpid()
+            self._waiting: list = []
+            self._arrived = threading.Condition()
+            self._sending = threading.Lock()
+            threading.Thread(target=self._run, name="outbox-sender", daemon=True).start()
+        with self._arrived:
+            self._waiting.extend(jobs)
+            self._arrived.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._arrived:
+                self._arrived.wait_for(lambda: self._waiting)
+            time.sleep(self.GATHER_SECONDS)
+            self.flush()
+            connections.close_all()  # only this thread's: a broker outage made it write
+
+    def flush(self) -> None:
+        """Send every job waiting; on return, every job put before the call has been sent."""
+        if self._pid != os.getpid():
+            return  # nothing was put in this process
+        with self._sending:
+            with self._arrived:
+                jobs, self._waiting = self._waiting, []
+            if jobs:
+                outbox_dispatch(jobs)
+
+
+_sender = _Sender()
+# Jobs committed by a short-lived process (a management command) go out before it exits.
+atexit.register(_sender.flush)
+
+
+def outbox_flush() -> None:
+    """Send now every job this process has committed and not yet sent."""
+    _sender.flush()
 
 
 def outbox_dispatch(jobs) -> int:

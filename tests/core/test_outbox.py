@@ -5,8 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from hub.celery import app as celery_app
+from hub.core import outbox
 from hub.core.models import AuditEvent, OutboxJob
-from hub.core.outbox import outbox_enqueue, outbox_enqueue_many, outbox_sweep
+from hub.core.outbox import outbox_enqueue, outbox_enqueue_many, outbox_flush, outbox_sweep
 from hub.core.tasks import outbox_run_task
 from tests.conftest import wait_for
 from tests.core.outbox_tasks import needs_enterprise, record_effect
@@ -121,6 +122,7 @@ def test_a_job_just_sent_is_not_sent_again_by_the_next_sweep(settings):
     try:
         with transaction.atomic():
             outbox_enqueue(record_effect, "waiting in the queue")
+        outbox_flush()
     finally:
         celery_app.conf.task_always_eager = True
 
@@ -157,6 +159,27 @@ def test_the_same_message_delivered_twice_to_the_worker_has_the_effect_of_one(jo
     assert effects("redelivered") == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_jobs_committed_while_the_sender_is_busy_are_sent_together(monkeypatch):
+    sends = []  # the jobs of each send; none reaches a broker, so they all stay pending
+    monkeypatch.setattr(outbox, "outbox_dispatch", lambda jobs: sends.append(len(jobs)))
+    celery_app.conf.task_always_eager = False
+    try:
+        with transaction.atomic():
+            outbox_enqueue(record_effect, "starts the sender")
+        outbox_flush()
+        with outbox._sender._sending:  # the sender is busy with an earlier message
+            for n in range(20):
+                with transaction.atomic():  # twenty single submissions, one after the other
+                    outbox_enqueue(record_effect, f"single {n}")
+        outbox_flush()
+    finally:
+        celery_app.conf.task_always_eager = True
+
+    assert sends == [1, 20]  # one send: 20 jobs of one task make one message of up to 50
+    assert OutboxJob.objects.filter(status=OutboxJob.Status.PENDING).count() == 21
+
+
 @pytest.fixture
 def broker_unreachable():
     """Point this process's producers at a port where no Redis listens, then back."""
@@ -179,6 +202,7 @@ def test_with_redis_down_at_commit_the_request_succeeds_and_the_job_runs_once_re
     jobs_on_worker, broker_unreachable, client
 ):
     response = client.post("/jobs", {"label": "recorded while Redis was down"})
+    outbox_flush()  # the sender thread has tried the broker
 
     assert response.status_code == 201  # the request went through although Redis was down
     job = OutboxJob.objects.get(task="tests.record_effect")
