@@ -2,6 +2,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from hub.agreements.models import Agreement, AgreementText, Party
+from hub.core.bulk import instance_first
 from hub.core.roles import CustomsRole, has_customs_role
 from hub.enterprises.permissions import MANAGE_AGREEMENTS
 from hub.enterprises.selectors import enterprise_list
@@ -22,16 +23,11 @@ def agreement_get(*, visible_to, pk) -> Agreement:
 
 def agreement_in_force(*, enterprise_id: int) -> Agreement | None:
     """The agreement that governs what the enterprise shares now (active or suspended). Every
-    submission runs this, and building the equivalent ORM query cost more than the query."""
-    return next(
-        iter(
-            Agreement.objects.raw(
-                f"SELECT * FROM {Agreement._meta.db_table} "  # noqa: S608
-                "WHERE enterprise_id = %s AND status IN (%s, %s)",
-                [enterprise_id, *Agreement.IN_FORCE],
-            )
-        ),
-        None,
+    submission runs this."""
+    return instance_first(
+        Agreement,
+        "WHERE row.enterprise_id = %s AND row.status IN (%s, %s)",
+        [enterprise_id, *Agreement.IN_FORCE],
     )
 
 

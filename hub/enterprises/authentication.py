@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from hub.core.bulk import instance_first
 from hub.enterprises.models import ApiKey, Enterprise
 
 KEYWORD = "Api-Key"
@@ -42,19 +43,13 @@ def principal_id(user) -> str:
 
 
 def _api_key_by_prefix(prefix: str) -> ApiKey | None:
-    """The key with its enterprise's approval status. Every API request runs this, and building
-    the equivalent ORM query cost three times the query itself."""
-    keys, enterprises = ApiKey._meta.db_table, Enterprise._meta.db_table
-    return next(
-        iter(
-            ApiKey.objects.raw(
-                f"SELECT api_key.*, enterprise.status AS enterprise_status FROM {keys} AS api_key "  # noqa: S608
-                f"LEFT JOIN {enterprises} AS enterprise ON enterprise.id = api_key.enterprise_id "
-                "WHERE api_key.prefix = %s",
-                [prefix],
-            )
-        ),
-        None,
+    """The key with its enterprise's approval status, read on every API request."""
+    return instance_first(
+        ApiKey,
+        f"LEFT JOIN {Enterprise._meta.db_table} AS enterprise "
+        "ON enterprise.id = row.enterprise_id WHERE row.prefix = %s",
+        [prefix],
+        extra={"enterprise_status": "enterprise.status"},
     )
 
 
