@@ -43,9 +43,19 @@ def _prepared(fields, rows: list[tuple]) -> list[tuple]:
     ]
 
 
-# Up to this many new rows, one INSERT ... RETURNING costs fewer round trips than taking their
-# ids from the sequence and copying them in (a query, then COPY's start, data and end).
-FEW_ROWS = 20
+# Up to this many values, one INSERT costs less than a COPY, which takes two round trips to
+# PostgreSQL (its start, then the data and its end) besides taking ids from the sequence first;
+# beyond it, quoting every value into the statement costs more than COPY's row encoding.
+FEW_VALUES = 100
+
+
+def _insert_values_sql(table: str, column_list: str, rows: list[tuple]) -> tuple[str, list]:
+    row_placeholders = "(" + ", ".join(["%s"] * len(rows[0])) + ")"
+    return (
+        f"INSERT INTO {table} ({column_list}) "  # noqa: S608
+        f"VALUES {', '.join([row_placeholders] * len(rows))}",
+        [value for row in rows for value in row],
+    )
 
 
 def bulk_insert(model, columns: list[str], rows: list[tuple], *, prepared=False) -> None:
@@ -60,7 +70,9 @@ def bulk_insert(model, columns: list[str], rows: list[tuple], *, prepared=False)
     table = quote(model._meta.db_table)
     column_list = ", ".join(quote(field.column) for field in fields)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and len(rows) * len(fields) <= FEW_VALUES:
+            cursor.execute(*_insert_values_sql(table, column_list, rows))
+        elif connection.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -74,7 +86,7 @@ def bulk_insert(model, columns: list[str], rows: list[tuple], *, prepared=False)
 
 def bulk_create_returning_ids(model, objects: list) -> None:
     """Save new model instances and set their primary keys, filling the fields that fill
-    themselves (auto_now and the like) as `save` would. On PostgreSQL a few rows go in one
+    themselves (auto_now and the like) as `save` would. On PostgreSQL a few values go in one
     INSERT ... RETURNING; more have their ids taken from the table's sequence first and are
     copied in, which is several times faster than an INSERT of as many rows. Elsewhere it is
     Django's bulk_create."""
@@ -85,16 +97,16 @@ def bulk_create_returning_ids(model, objects: list) -> None:
         return
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     values = [tuple(field.pre_save(instance, True) for field in fields) for instance in objects]
+    few = len(objects) * len(fields) <= FEW_VALUES
     with connection.cursor() as cursor:
-        if len(objects) <= FEW_ROWS:
+        if few:
             quote = connection.ops.quote_name
-            placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
-            cursor.execute(
-                f"INSERT INTO {quote(model._meta.db_table)} "  # noqa: S608
-                f"({', '.join(quote(field.column) for field in fields)}) "
-                f"VALUES {', '.join([placeholders] * len(objects))} RETURNING id",
-                [value for row in _prepared(fields, values) for value in row],
+            sql, params = _insert_values_sql(
+                quote(model._meta.db_table),
+                ", ".join(quote(field.column) for field in fields),
+                _prepared(fields, values),
             )
+            cursor.execute(sql + " RETURNING id", params)
         else:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -104,7 +116,7 @@ def bulk_create_returning_ids(model, objects: list) -> None:
     for instance, pk in zip(objects, ids, strict=True):
         instance.pk = pk
         instance._state.adding = False
-    if len(objects) > FEW_ROWS:
+    if not few:
         bulk_insert(
             model,
             ["id", *(field.name for field in fields)],
