@@ -29,6 +29,8 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # First: the API carries the traffic, and every request tries the patterns in order.
+    path("api/v1/", include(api_v1)),
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("audit/", core_views.audit_event_list_view, name="audit-event-list"),
@@ -50,7 +52,6 @@ urlpatterns = [
     path("", include(release_time_urls.urlpatterns)),
     path("", include(tracking_urls.urlpatterns)),
     path("admin/", admin.site.urls),
-    path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
