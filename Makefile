@@ -34,7 +34,7 @@ run: install .env
 # Production-style serving: gunicorn behind a proxy, static files from whitenoise.
 serve: install
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(VENV)/bin/gunicorn hub.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2}
+	$(VENV)/bin/gunicorn hub.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-$$((2 * $$(nproc) + 1))}
 
 worker: install
 	$(VENV)/bin/celery -A hub worker --loglevel INFO --queues $${CELERY_QUEUE:-hub}

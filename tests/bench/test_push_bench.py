@@ -22,7 +22,8 @@ from tests.factories import consignment_document
 LINES = 30
 CONNECTIONS = 4
 SINGLE_PUSHES = 3000
-WORKERS = int(os.environ.get("BENCH_WEB_WORKERS", "2"))
+# As `make serve` runs it: 2 x cores + 1, unless WEB_CONCURRENCY says otherwise.
+WORKERS = int(os.environ.get("WEB_CONCURRENCY", 2 * os.cpu_count() + 1))
 
 
 def free_port() -> int:
