@@ -25,10 +25,13 @@ so this module knows nothing of Django or the catalogue.
 Messages are in English or Simplified Chinese, after the `language` given ("en", "zh-hans").
 """
 
+import contextlib
 import io
 import itertools
+import queue
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -925,6 +928,10 @@ EMPTY_ROW_ALLOWANCE = 5000
 MAX_COLUMN_REFERENCE = re.compile(rb' r="(?:[A-Z]{3}|[E-Z][A-Z])[0-9]')
 CHUNK_BYTES = 1024 * 1024
 INPUT_PIECE_BYTES = 64 * 1024
+# A part this large is decompressed in a second thread while its previous chunk is checked:
+# zlib and the CRC release the interpreter lock, the checks hold it.
+DECOMPRESSED_AHEAD_FROM_BYTES = 8 * CHUNK_BYTES
+CHUNKS_AHEAD = 3
 UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
 DTD_PATTERN = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # Each search below runs over every byte of a sheet, so each starts with a literal that is rare,
@@ -1258,7 +1265,10 @@ def _scan_member(
     is_xml = name.lower().endswith((".xml", ".rels", ".vml"))
     is_worksheet = is_xml and name.startswith("xl/worksheets/")
     tail = pending = b""
-    for index, chunk in enumerate(_member_content(data, member, language)):
+    chunks = _member_content(data, member, language)
+    if is_xml and member.file_size > DECOMPRESSED_AHEAD_FROM_BYTES:
+        chunks = _ahead(chunks)
+    for index, chunk in enumerate(chunks):
         if not is_xml:
             continue
         if index == 0 and chunk.startswith(UTF16_STARTS):
@@ -1276,6 +1286,42 @@ def _scan_member(
                 pending = pending[cut:]
     if pending:
         _worksheet_segment(name, pending, limits, language, problems)
+
+
+def _ahead(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The chunks of `chunks`, produced in a second thread up to CHUNKS_AHEAD ahead of the one
+    taken, so that producing them overlaps the work done with them; what the producer raises is
+    raised here in its place. The producer stops when the consumer does, early or not."""
+    handed: queue.Queue = queue.Queue(maxsize=CHUNKS_AHEAD)
+    finished = object()
+    stopped = threading.Event()
+
+    def produce():
+        try:
+            for chunk in chunks:
+                handed.put(chunk)
+                if stopped.is_set():
+                    return
+            handed.put(finished)
+        except BaseException as failure:  # handed to the consumer, who raises it
+            handed.put(failure)
+        finally:
+            chunks.close()
+
+    producer = threading.Thread(target=produce, name="xlsx-inflate", daemon=True)
+    producer.start()
+    try:
+        while (chunk := handed.get()) is not finished:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
+    finally:
+        stopped.set()
+        while producer.is_alive():
+            # A producer waiting for room sees `stopped` once it has put its chunk.
+            with contextlib.suppress(queue.Empty):
+                handed.get(timeout=0.01)
+        producer.join()
 
 
 def _member_content(data: bytes, member: zipfile.ZipInfo, language: str) -> Iterator[bytes]:

@@ -39,6 +39,7 @@ from tests.workbooks import (
     far_away_cell,
     far_away_row,
     filled_template,
+    large_sheet_with_a_wrong_checksum,
     million_rows,
     partner_column_letter,
     pdf,
@@ -653,6 +654,17 @@ def test_an_xml_entity_bomb_is_refused_before_any_parser_reads_it():
 
     assert refused.code == "xml_dtd"
     assert "xl/sharedStrings.xml" in refused.message
+
+
+def test_a_large_sheet_that_does_not_match_its_checksum_is_refused_as_damaged():
+    refused = refusal(
+        large_sheet_with_a_wrong_checksum(template_workbook(agreement=MINIMUM, language="en"))
+    )
+
+    assert refused.code == "damaged"
+    assert "xl/worksheets/sheet1.xml does not match its recorded size and checksum" in (
+        refused.message
+    )
 
 
 def test_a_million_rows_are_refused_before_the_sheet_is_loaded(settings):
