@@ -2031,8 +2031,17 @@ class _ConsignmentReader(_SheetReader):
         which is how a consignment's rows usually come; a row that types them otherwise is
         converted on its own and compared."""
         consignment_plan = [entry for entry in placed if not entry[1].is_line_value]
+        # A line's cells are looked up among the values the column already converted, which
+        # repeat down a column (units, countries, quantities), before they are converted.
         line_plan = [
-            (position, column.key[6:], column.key, letter, self.converters[column.kind])
+            (
+                position,
+                column.key[6:],
+                column.key,
+                letter,
+                self.converters[column.kind],
+                {} if column.kind in MEMOIZED_KINDS else None,
+            )
             for position, column, letter in placed
             if column.is_line_value
         ]
@@ -2058,15 +2067,22 @@ class _ConsignmentReader(_SheetReader):
             for letter, key, code, message in problems:
                 self._error(row_number, letter, key, code, message)
             line = {}
-            for position, name, key, letter, convert in line_plan:
+            for position, name, key, letter, convert, converted in line_plan:
                 raw = row[position]
                 if raw == "":
                     continue
-                try:
-                    value = convert(raw)
-                except _CellProblem as problem:
-                    self._error(row_number, letter, key, problem.code, problem.message)
-                    continue
+                # True == 1 == 1.0: a memo keyed by value holds only the types that are
+                # converted alike when equal.
+                memoized = converted is not None and type(raw) in MEMOIZED_TYPES
+                value = converted.get(raw, _EMPTY) if memoized else _EMPTY
+                if value is _EMPTY:
+                    try:
+                        value = convert(raw)
+                    except _CellProblem as problem:
+                        self._error(row_number, letter, key, problem.code, problem.message)
+                        continue
+                    if memoized and len(converted) < MEMOIZED_VALUES:
+                        converted[raw] = value
                 if value is not None:
                     line[name] = value
             if unheaded is None:  # every row of a sheet has the sheet's width
@@ -2254,6 +2270,10 @@ class _PartnerReader(_SheetReader):
         )
 
 
+# The kinds whose converted value is immutable and depends on the cell's value alone.
+MEMOIZED_KINDS = frozenset({Kind.TEXT, Kind.CODE, Kind.DECIMAL, Kind.INTEGER})
+MEMOIZED_TYPES = frozenset({str, float, int})
+MEMOIZED_VALUES = 20_000
 CODE_SEPARATORS = re.compile(r"[\s,;，；、]+")
 PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 GROUPED_NUMBER = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")

@@ -389,6 +389,24 @@ def test_cells_are_read_as_a_trader_types_them():
     assert consignment.document["currency"] == "EUR"
 
 
+def test_a_cell_equal_to_one_read_above_it_is_read_by_its_own_type():
+    # TRUE equals 1 in Python; a value converted once for a column must not stand for it.
+    rows = consignment_rows("PO-1", lines=3)
+    rows[0]["lines.quantity"] = 1.0
+    rows[1]["lines.quantity"] = True
+    rows[2]["lines.quantity"] = 1
+
+    contents = read(filled_template(MINIMUM, rows))
+
+    quantity = column_letter(MINIMUM, "lines.quantity")
+    assert errors_by_cell(contents) == {
+        f"{quantity}3": "'True' is not a number. Type digits with an optional decimal point, "
+        "without units or currency signs, e.g. 1250.50."
+    }
+    lines = contents.consignments[0].document["lines"]
+    assert [line.get("quantity") for line in lines] == ["1", None, "1"]
+
+
 def test_dates_typed_as_text_are_taken_year_first_and_refused_otherwise():
     rows = consignment_rows("PO-1", lines=1) + consignment_rows("PO-2", lines=1)
     rows[0]["invoice_date"] = "2026/11/3"
