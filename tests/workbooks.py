@@ -234,3 +234,29 @@ def large_sheet_with_a_wrong_checksum(workbook: bytes) -> bytes:
         entry = data.find(b"PK\x01\x02", entry + 4)
     data[entry + 16 : entry + 20] = bytes(4 - i for i in range(4))
     return bytes(data)
+
+
+def declaration_across_a_chunk(workbook: bytes, split: int) -> bytes:
+    """A shared-strings part, stored uncompressed so that the inspection reads it in pieces of
+    64 KiB, whose document type declaration starts `split` bytes before the end of the first
+    piece: a check of each piece on its own would miss it."""
+    piece = 64 * 1024
+    start = b'<?xml version="1.0"?>'
+    declaration = b"<!DOCTYPE sst>"
+    strings = (
+        start
+        + b" " * (piece - split - len(start))
+        + declaration
+        + b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + b"<si><t>a</t></si></sst>"
+    )
+    output = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(rezipped(workbook))) as source,
+        zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.infolist():
+            if member.filename != "xl/sharedStrings.xml":
+                target.writestr(member.filename, source.read(member))
+        target.writestr("xl/sharedStrings.xml", strings, compress_type=zipfile.ZIP_STORED)
+    return output.getvalue()

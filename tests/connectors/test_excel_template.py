@@ -34,6 +34,7 @@ from tests.workbooks import (
     as_version_1,
     column_letter,
     consignment_rows,
+    declaration_across_a_chunk,
     encrypted_workbook,
     entity_bomb,
     far_away_cell,
@@ -683,6 +684,16 @@ def test_a_large_sheet_that_does_not_match_its_checksum_is_refused_as_damaged():
     assert "xl/worksheets/sheet1.xml does not match its recorded size and checksum" in (
         refused.message
     )
+
+
+@pytest.mark.parametrize("split", [1, 2, 5], ids=["<|!DOCTYPE", "<!|DOCTYPE", "<!DOC|TYPE"])
+def test_a_declaration_across_two_pieces_of_a_part_is_refused(split):
+    workbook = filled_template(MINIMUM, consignment_rows("PO-1"))
+
+    refused = refusal(declaration_across_a_chunk(workbook, split))
+
+    assert refused.code == "xml_dtd"
+    assert "xl/sharedStrings.xml" in refused.message
 
 
 def test_a_million_rows_are_refused_before_the_sheet_is_loaded(settings):
