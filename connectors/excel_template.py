@@ -2054,7 +2054,7 @@ class _ConsignmentReader(_SheetReader):
         letters = {column.key: letter for _position, column, letter in placed}
         groups: dict[str, _Group] = {}
         unheaded: list[int] | None = None
-        previous_typed, previous = None, None
+        previous_typed, previous_types, previous = None, None, None
         count = 0
         for row_number, row in enumerate(rows, 2):
             if row.count("") == len(row):
@@ -2063,8 +2063,11 @@ class _ConsignmentReader(_SheetReader):
             if count > self.max_rows:
                 raise _too_many_rows(self.language, self.max_rows)
             typed = typed_values(row)
-            if typed != previous_typed:
-                previous_typed, previous = typed, self._consignment_values(consignment_plan, typed)
+            # Equal is not enough: TRUE equals 1, and 1 converts otherwise than 1.0 in a message.
+            types = tuple(map(type, typed))
+            if typed != previous_typed or types != previous_types:
+                previous_typed, previous_types = typed, types
+                previous = self._consignment_values(consignment_plan, typed)
             values, problems = previous
             for letter, key, code, message in problems:
                 self._error(row_number, letter, key, code, message)

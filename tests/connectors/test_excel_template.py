@@ -408,6 +408,22 @@ def test_a_cell_equal_to_one_read_above_it_is_read_by_its_own_type():
     assert [line.get("quantity") for line in lines] == ["1", None, "1"]
 
 
+def test_a_consignment_value_equal_to_the_one_above_it_is_read_by_its_own_type():
+    # The consignment's values are converted once for rows that repeat them: TRUE below a 1,
+    # equal in Python, is not a repetition.
+    rows = consignment_rows("PO-1", lines=2)
+    rows[0]["transport_mode"] = 1
+    rows[1]["transport_mode"] = True
+
+    contents = read(filled_template(MINIMUM, rows))
+
+    mode = column_letter(MINIMUM, "transport_mode")
+    assert errors_by_cell(contents) == {
+        f"{mode}3": "This cell holds 'True' as a date, time or true/false value. Format the column "
+        "as text and type the value again."
+    }
+
+
 def test_dates_typed_as_text_are_taken_year_first_and_refused_otherwise():
     rows = consignment_rows("PO-1", lines=1) + consignment_rows("PO-2", lines=1)
     rows[0]["invoice_date"] = "2026/11/3"
