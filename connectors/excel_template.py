@@ -1268,24 +1268,27 @@ def _scan_member(
     chunks = _member_content(data, member, language)
     if is_xml and member.file_size > DECOMPRESSED_AHEAD_FROM_BYTES:
         chunks = _ahead(chunks)
-    for index, chunk in enumerate(chunks):
-        if not is_xml:
-            continue
-        if index == 0 and chunk.startswith(UTF16_STARTS):
-            raise _dtd_or_encoding(language, name, dtd=False)
-        # A declaration starts with "<!", and "!" is rare in a part: the pattern is looked for
-        # only where there is one, at the speed of a byte search rather than of a regex.
-        if (b"!" in chunk or b"!" in tail) and DTD_PATTERN.search(tail + chunk):
-            raise _dtd_or_encoding(language, name, dtd=True)
-        tail = chunk[-32:]
-        if is_worksheet:
-            # A worksheet is looked at in segments cut after a row's end, so that no cell is
-            # split between two of them.
-            pending += chunk
-            cut = pending.rfind(b"</row>") + len(b"</row>")
-            if cut >= len(b"</row>"):
-                _worksheet_segment(name, pending[:cut], limits, language, problems)
-                pending = pending[cut:]
+    # Closed as soon as a check refuses the part, so that a decompressing thread stops
+    # then rather than when the refusal has been handled.
+    with contextlib.closing(chunks):
+        for index, chunk in enumerate(chunks):
+            if not is_xml:
+                continue
+            if index == 0 and chunk.startswith(UTF16_STARTS):
+                raise _dtd_or_encoding(language, name, dtd=False)
+            # A declaration starts with "<!", and "!" is rare in a part: the pattern is looked for
+            # only where there is one, at the speed of a byte search rather than of a regex.
+            if (b"!" in chunk or b"!" in tail) and DTD_PATTERN.search(tail + chunk):
+                raise _dtd_or_encoding(language, name, dtd=True)
+            tail = chunk[-32:]
+            if is_worksheet:
+                # A worksheet is looked at in segments cut after a row's end, so that no cell is
+                # split between two of them.
+                pending += chunk
+                cut = pending.rfind(b"</row>") + len(b"</row>")
+                if cut >= len(b"</row>"):
+                    _worksheet_segment(name, pending[:cut], limits, language, problems)
+                    pending = pending[cut:]
     if pending:
         _worksheet_segment(name, pending, limits, language, problems)
 
