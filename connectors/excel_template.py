@@ -25,10 +25,13 @@ so this module knows nothing of Django or the catalogue.
 Messages are in English or Simplified Chinese, after the `language` given ("en", "zh-hans").
 """
 
+import contextlib
 import io
 import itertools
+import queue
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
@@ -925,6 +928,10 @@ EMPTY_ROW_ALLOWANCE = 5000
 MAX_COLUMN_REFERENCE = re.compile(rb' r="(?:[A-Z]{3}|[E-Z][A-Z])[0-9]')
 CHUNK_BYTES = 1024 * 1024
 INPUT_PIECE_BYTES = 64 * 1024
+# A part this large is decompressed in a second thread while its previous chunk is checked:
+# zlib and the CRC release the interpreter lock, the checks hold it.
+DECOMPRESSED_AHEAD_FROM_BYTES = 8 * CHUNK_BYTES
+CHUNKS_AHEAD = 3
 UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
 DTD_PATTERN = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # Each search below runs over every byte of a sheet, so each starts with a literal that is rare,
@@ -1258,24 +1265,68 @@ def _scan_member(
     is_xml = name.lower().endswith((".xml", ".rels", ".vml"))
     is_worksheet = is_xml and name.startswith("xl/worksheets/")
     tail = pending = b""
-    for index, chunk in enumerate(_member_content(data, member, language)):
-        if not is_xml:
-            continue
-        if index == 0 and chunk.startswith(UTF16_STARTS):
-            raise _dtd_or_encoding(language, name, dtd=False)
-        if DTD_PATTERN.search(tail + chunk):
-            raise _dtd_or_encoding(language, name, dtd=True)
-        tail = chunk[-32:]
-        if is_worksheet:
-            # A worksheet is looked at in segments cut after a row's end, so that no cell is
-            # split between two of them.
-            pending += chunk
-            cut = pending.rfind(b"</row>") + len(b"</row>")
-            if cut >= len(b"</row>"):
-                _worksheet_segment(name, pending[:cut], limits, language, problems)
-                pending = pending[cut:]
+    chunks = _member_content(data, member, language)
+    if is_xml and member.file_size > DECOMPRESSED_AHEAD_FROM_BYTES:
+        chunks = _ahead(chunks)
+    # Closed as soon as a check refuses the part, so that a decompressing thread stops
+    # then rather than when the refusal has been handled.
+    with contextlib.closing(chunks):
+        for index, chunk in enumerate(chunks):
+            if not is_xml:
+                continue
+            if index == 0 and chunk.startswith(UTF16_STARTS):
+                raise _dtd_or_encoding(language, name, dtd=False)
+            # A declaration starts with "<!", and "!" is rare in a part: the pattern is looked for
+            # only where there is one, at the speed of a byte search rather than of a regex.
+            if (b"!" in chunk or b"!" in tail) and DTD_PATTERN.search(tail + chunk):
+                raise _dtd_or_encoding(language, name, dtd=True)
+            tail = chunk[-32:]
+            if is_worksheet:
+                # A worksheet is looked at in segments cut after a row's end, so that no cell is
+                # split between two of them.
+                pending += chunk
+                cut = pending.rfind(b"</row>") + len(b"</row>")
+                if cut >= len(b"</row>"):
+                    _worksheet_segment(name, pending[:cut], limits, language, problems)
+                    pending = pending[cut:]
     if pending:
         _worksheet_segment(name, pending, limits, language, problems)
+
+
+def _ahead(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """The chunks of `chunks`, produced in a second thread up to CHUNKS_AHEAD ahead of the one
+    taken, so that producing them overlaps the work done with them; what the producer raises is
+    raised here in its place. The producer stops when the consumer does, early or not."""
+    handed: queue.Queue = queue.Queue(maxsize=CHUNKS_AHEAD)
+    finished = object()
+    stopped = threading.Event()
+
+    def produce():
+        try:
+            for chunk in chunks:
+                handed.put(chunk)
+                if stopped.is_set():
+                    return
+            handed.put(finished)
+        except BaseException as failure:  # handed to the consumer, who raises it
+            handed.put(failure)
+        finally:
+            chunks.close()
+
+    producer = threading.Thread(target=produce, name="xlsx-inflate", daemon=True)
+    producer.start()
+    try:
+        while (chunk := handed.get()) is not finished:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield chunk
+    finally:
+        stopped.set()
+        while producer.is_alive():
+            # A producer waiting for room sees `stopped` once it has put its chunk.
+            with contextlib.suppress(queue.Empty):
+                handed.get(timeout=0.01)
+        producer.join()
 
 
 def _member_content(data: bytes, member: zipfile.ZipInfo, language: str) -> Iterator[bytes]:
@@ -1985,8 +2036,17 @@ class _ConsignmentReader(_SheetReader):
         which is how a consignment's rows usually come; a row that types them otherwise is
         converted on its own and compared."""
         consignment_plan = [entry for entry in placed if not entry[1].is_line_value]
+        # A line's cells are looked up among the values the column already converted, which
+        # repeat down a column (units, countries, quantities), before they are converted.
         line_plan = [
-            (position, column.key[6:], column.key, letter, self.converters[column.kind])
+            (
+                position,
+                column.key[6:],
+                column.key,
+                letter,
+                self.converters[column.kind],
+                {} if column.kind in MEMOIZED_KINDS else None,
+            )
             for position, column, letter in placed
             if column.is_line_value
         ]
@@ -1997,7 +2057,7 @@ class _ConsignmentReader(_SheetReader):
         letters = {column.key: letter for _position, column, letter in placed}
         groups: dict[str, _Group] = {}
         unheaded: list[int] | None = None
-        previous_typed, previous = None, None
+        previous_typed, previous_types, previous = None, None, None
         count = 0
         for row_number, row in enumerate(rows, 2):
             if row.count("") == len(row):
@@ -2006,21 +2066,31 @@ class _ConsignmentReader(_SheetReader):
             if count > self.max_rows:
                 raise _too_many_rows(self.language, self.max_rows)
             typed = typed_values(row)
-            if typed != previous_typed:
-                previous_typed, previous = typed, self._consignment_values(consignment_plan, typed)
+            # Equal is not enough: TRUE equals 1, and 1 converts otherwise than 1.0 in a message.
+            types = tuple(map(type, typed))
+            if typed != previous_typed or types != previous_types:
+                previous_typed, previous_types = typed, types
+                previous = self._consignment_values(consignment_plan, typed)
             values, problems = previous
             for letter, key, code, message in problems:
                 self._error(row_number, letter, key, code, message)
             line = {}
-            for position, name, key, letter, convert in line_plan:
+            for position, name, key, letter, convert, converted in line_plan:
                 raw = row[position]
                 if raw == "":
                     continue
-                try:
-                    value = convert(raw)
-                except _CellProblem as problem:
-                    self._error(row_number, letter, key, problem.code, problem.message)
-                    continue
+                # True == 1 == 1.0: a memo keyed by value holds only the types that are
+                # converted alike when equal.
+                memoized = converted is not None and type(raw) in MEMOIZED_TYPES
+                value = converted.get(raw, _EMPTY) if memoized else _EMPTY
+                if value is _EMPTY:
+                    try:
+                        value = convert(raw)
+                    except _CellProblem as problem:
+                        self._error(row_number, letter, key, problem.code, problem.message)
+                        continue
+                    if memoized and len(converted) < MEMOIZED_VALUES:
+                        converted[raw] = value
                 if value is not None:
                     line[name] = value
             if unheaded is None:  # every row of a sheet has the sheet's width
@@ -2208,6 +2278,10 @@ class _PartnerReader(_SheetReader):
         )
 
 
+# The kinds whose converted value is immutable and depends on the cell's value alone.
+MEMOIZED_KINDS = frozenset({Kind.TEXT, Kind.CODE, Kind.DECIMAL, Kind.INTEGER})
+MEMOIZED_TYPES = frozenset({str, float, int})
+MEMOIZED_VALUES = 20_000
 CODE_SEPARATORS = re.compile(r"[\s,;，；、]+")
 PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 GROUPED_NUMBER = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")

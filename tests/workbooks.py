@@ -2,6 +2,7 @@
 the hostile and broken files an upload must refuse."""
 
 import io
+import random
 import zipfile
 
 from openpyxl import load_workbook
@@ -209,3 +210,53 @@ def damaged_sheet(workbook: bytes) -> bytes:
         b'<sheetData><row r="1"><c r="A1" t="s"><v>99999</v></c></row></sheetData></worksheet>'
     )
     return rezipped(workbook, replace={"xl/worksheets/sheet1.xml": sheet})
+
+
+def large_sheet_with_a_wrong_checksum(workbook: bytes) -> bytes:
+    """A data sheet of some megabytes (long texts in a few rows) whose content does not match
+    the checksum its archive records for it, as in a file damaged on its way."""
+    # Text that compresses as text does, not a thousandfold, which would be a bomb.
+    rows = b"".join(
+        b'<row r="%d"><c r="A%d" t="inlineStr"><is><t>%s</t></is></c></row>'
+        % (n, n, random.Random(n).randbytes(6_000).hex().encode())
+        for n in range(1, 801)
+    )
+    sheet = (
+        b'<?xml version="1.0" encoding="UTF-8"?>'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheetData>" + rows + b"</sheetData></worksheet>"
+    )
+    data = bytearray(rezipped(workbook, replace={"xl/worksheets/sheet1.xml": sheet}))
+    name = b"xl/worksheets/sheet1.xml"
+    # The central directory's entry: signature, 12 bytes, then the CRC-32; its name at 46.
+    entry = data.find(b"PK\x01\x02", data.find(b"PK\x01\x02"))
+    while data[entry + 46 : entry + 46 + len(name)] != name:
+        entry = data.find(b"PK\x01\x02", entry + 4)
+    data[entry + 16 : entry + 20] = bytes(4 - i for i in range(4))
+    return bytes(data)
+
+
+def declaration_across_a_chunk(workbook: bytes, split: int) -> bytes:
+    """A shared-strings part, stored uncompressed so that the inspection reads it in pieces of
+    64 KiB, whose document type declaration starts `split` bytes before the end of the first
+    piece: a check of each piece on its own would miss it."""
+    piece = 64 * 1024
+    start = b'<?xml version="1.0"?>'
+    declaration = b"<!DOCTYPE sst>"
+    strings = (
+        start
+        + b" " * (piece - split - len(start))
+        + declaration
+        + b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        + b"<si><t>a</t></si></sst>"
+    )
+    output = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(rezipped(workbook))) as source,
+        zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for member in source.infolist():
+            if member.filename != "xl/sharedStrings.xml":
+                target.writestr(member.filename, source.read(member))
+        target.writestr("xl/sharedStrings.xml", strings, compress_type=zipfile.ZIP_STORED)
+    return output.getvalue()

@@ -26,21 +26,23 @@ def _json_text(value) -> str:
     return orjson.dumps(value, default=str, option=_JSON_OPTIONS).decode()
 
 
-def _prepared(fields, rows: list[tuple]) -> list[tuple]:
-    transforms = {
-        index: field.get_prep_value if isinstance(field, EncryptedTextField) else _json_text
+def _prepared(fields, rows: list[tuple]) -> list:
+    transforms = [
+        (index, field.get_prep_value if isinstance(field, EncryptedTextField) else _json_text)
         for index, field in enumerate(fields)
         if isinstance(field, EncryptedTextField | models.JSONField)
-    }
+    ]
     if not transforms:
         return rows
-    return [
-        tuple(
-            transforms[index](value) if index in transforms else value
-            for index, value in enumerate(row)
-        )
-        for row in rows
-    ]
+    # Only the transformed columns are touched: a revision has forty columns and one to
+    # transform, and a pass over every value of every row cost more than the transform.
+    prepared = []
+    for row in rows:
+        row = list(row)
+        for index, transform in transforms:
+            row[index] = transform(row[index])
+        prepared.append(row)
+    return prepared
 
 
 # Up to this many values, one INSERT costs less than a COPY, which takes two round trips to

@@ -16,7 +16,7 @@ import binascii
 import hashlib
 import hmac
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -76,6 +76,22 @@ def encrypter(*, context: str) -> Callable[[str], str]:
         return prefix + binascii.b2a_base64(nonce + sealed, newline=False).decode()
 
     return encrypt_one
+
+
+def encrypt_many(plaintexts: Sequence[str], *, context: str) -> list[str]:
+    """`encrypt` for many values of one column: the key looked up once, and the nonces taken
+    from one draw of the system's random source rather than a system call each."""
+    active, keys = key_ring()
+    cipher = keys[active]
+    associated = context.encode()
+    prefix = f"{PREFIX}:{active}:"
+    nonces = os.urandom(NONCE_BYTES * len(plaintexts))
+    tokens = []
+    for start, plaintext in zip(range(0, len(nonces), NONCE_BYTES), plaintexts, strict=True):
+        nonce = nonces[start : start + NONCE_BYTES]
+        sealed = cipher.encrypt(nonce, plaintext.encode(), associated)
+        tokens.append(prefix + binascii.b2a_base64(nonce + sealed, newline=False).decode())
+    return tokens
 
 
 def decrypt(token: str, *, context: str) -> str:

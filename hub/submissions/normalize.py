@@ -24,14 +24,30 @@ def _decimal(value):
     return value
 
 
+# Codes repeat across a batch's lines; each list keeps up to this many of them repaired.
+REPAIRED_CODES = 10_000
+
+
 def _code(code_list):
     aliases = code_list.aliases if code_list is not None else {}
+    repaired: dict[str, str] = {}
+
+    def repair(value: str) -> str:
+        value = value.strip().upper()
+        if value in aliases and not code_list.is_valid(value):
+            value = aliases[value]
+        return value
 
     def normalize(value):
+        if type(value) is str:
+            code = repaired.get(value)
+            if code is None:
+                code = repair(value)
+                if len(repaired) < REPAIRED_CODES:
+                    repaired[value] = code
+            return code
         if isinstance(value, str):
-            value = value.strip().upper()
-            if value in aliases and not code_list.is_valid(value):
-                value = aliases[value]
+            return repair(value)
         return value
 
     return normalize
@@ -57,11 +73,27 @@ def _normalizers_under(prefix: str) -> dict:
     }
 
 
+@cache
+def _trimmed_under(prefix: str) -> frozenset:
+    """The names under `prefix` whose text is only trimmed (text and decimal fields), which is
+    done in place rather than through their normalizer: a batch has a million such values."""
+    return frozenset(
+        name
+        for name, normalize in _normalizers_under(prefix).items()
+        if normalize is _text or normalize is _decimal
+    )
+
+
 def _object(prefix: str, document: dict) -> dict:
     # A name outside the catalogue is left as it is, for validation to name.
     normalizers = _normalizers_under(prefix)
+    trimmed = _trimmed_under(prefix)
     return {
-        name: value if (normalize := normalizers.get(name)) is None else normalize(value)
+        name: value.strip()
+        if type(value) is str and name in trimmed
+        else value
+        if (normalize := normalizers.get(name)) is None
+        else normalize(value)
         for name, value in document.items()
     }
 

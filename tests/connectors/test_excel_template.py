@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+import threading
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -34,11 +35,13 @@ from tests.workbooks import (
     as_version_1,
     column_letter,
     consignment_rows,
+    declaration_across_a_chunk,
     encrypted_workbook,
     entity_bomb,
     far_away_cell,
     far_away_row,
     filled_template,
+    large_sheet_with_a_wrong_checksum,
     million_rows,
     partner_column_letter,
     pdf,
@@ -388,6 +391,40 @@ def test_cells_are_read_as_a_trader_types_them():
     assert consignment.document["currency"] == "EUR"
 
 
+def test_a_cell_equal_to_one_read_above_it_is_read_by_its_own_type():
+    # TRUE equals 1 in Python; a value converted once for a column must not stand for it.
+    rows = consignment_rows("PO-1", lines=3)
+    rows[0]["lines.quantity"] = 1.0
+    rows[1]["lines.quantity"] = True
+    rows[2]["lines.quantity"] = 1
+
+    contents = read(filled_template(MINIMUM, rows))
+
+    quantity = column_letter(MINIMUM, "lines.quantity")
+    assert errors_by_cell(contents) == {
+        f"{quantity}3": "'True' is not a number. Type digits with an optional decimal point, "
+        "without units or currency signs, e.g. 1250.50."
+    }
+    lines = contents.consignments[0].document["lines"]
+    assert [line.get("quantity") for line in lines] == ["1", None, "1"]
+
+
+def test_a_consignment_value_equal_to_the_one_above_it_is_read_by_its_own_type():
+    # The consignment's values are converted once for rows that repeat them: TRUE below a 1,
+    # equal in Python, is not a repetition.
+    rows = consignment_rows("PO-1", lines=2)
+    rows[0]["transport_mode"] = 1
+    rows[1]["transport_mode"] = True
+
+    contents = read(filled_template(MINIMUM, rows))
+
+    mode = column_letter(MINIMUM, "transport_mode")
+    assert errors_by_cell(contents) == {
+        f"{mode}3": "This cell holds 'True' as a date, time or true/false value. Format the column "
+        "as text and type the value again."
+    }
+
+
 def test_dates_typed_as_text_are_taken_year_first_and_refused_otherwise():
     rows = consignment_rows("PO-1", lines=1) + consignment_rows("PO-2", lines=1)
     rows[0]["invoice_date"] = "2026/11/3"
@@ -655,6 +692,27 @@ def test_an_xml_entity_bomb_is_refused_before_any_parser_reads_it():
     assert "xl/sharedStrings.xml" in refused.message
 
 
+def test_a_large_sheet_that_does_not_match_its_checksum_is_refused_as_damaged():
+    refused = refusal(
+        large_sheet_with_a_wrong_checksum(template_workbook(agreement=MINIMUM, language="en"))
+    )
+
+    assert refused.code == "damaged"
+    assert "xl/worksheets/sheet1.xml does not match its recorded size and checksum" in (
+        refused.message
+    )
+
+
+@pytest.mark.parametrize("split", [1, 2, 5], ids=["<|!DOCTYPE", "<!|DOCTYPE", "<!DOC|TYPE"])
+def test_a_declaration_across_two_pieces_of_a_part_is_refused(split):
+    workbook = filled_template(MINIMUM, consignment_rows("PO-1"))
+
+    refused = refusal(declaration_across_a_chunk(workbook, split))
+
+    assert refused.code == "xml_dtd"
+    assert "xl/sharedStrings.xml" in refused.message
+
+
 def test_a_million_rows_are_refused_before_the_sheet_is_loaded(settings):
     settings.UPLOAD_MAX_ROWS = 100_000
     data = million_rows(template_workbook(agreement=MINIMUM, language="en"))
@@ -664,6 +722,17 @@ def test_a_million_rows_are_refused_before_the_sheet_is_loaded(settings):
 
     assert refused.value.code == "too_many_rows"
     assert refused.value.message.startswith("The workbook has more than 100,000 rows")
+
+
+def test_a_refused_sheet_is_no_longer_decompressed_once_the_refusal_is_raised(settings):
+    settings.UPLOAD_MAX_ROWS = 100_000
+    data = million_rows(template_workbook(agreement=MINIMUM, language="en"))
+
+    with pytest.raises(WorkbookRefused) as refused:
+        workbook_inspect(data, upload_limits(template_columns([])), language="en")
+
+    assert refused.value.code == "too_many_rows"
+    assert not [thread for thread in threading.enumerate() if thread.name == "xlsx-inflate"]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
 
-from hub.core.crypto import DecryptionError, blind_index, decrypt, encrypt
+from hub.core.crypto import DecryptionError, blind_index, decrypt, encrypt, encrypt_many
 from hub.submissions.models import ConsignmentLine
 from hub.submissions.services import consignment_ingest
 from tests.factories import active_agreement, consignment_document
@@ -29,6 +29,18 @@ def test_a_value_decrypts_only_in_the_column_it_was_encrypted_for(settings):
     assert decrypt(token, context="submissions.consignmentline.line_value") == "1001.50"
     with pytest.raises(DecryptionError):
         decrypt(token, context="submissions.consignmentline.unit_price")
+
+
+def test_values_encrypted_together_each_get_a_nonce_of_their_own(settings):
+    settings.FIELD_ENCRYPTION_KEYS = new_key("k1")
+    context = "submissions.consignmentline.line_value"
+
+    tokens = encrypt_many(["1001.50", "1001.50", "7"], context=context)
+
+    assert [decrypt(token, context=context) for token in tokens] == ["1001.50", "1001.50", "7"]
+    nonces = {base64.b64decode(token.split(":", 2)[2])[:12] for token in tokens}
+    assert len(nonces) == 3
+    assert encrypt_many([], context=context) == []
 
 
 @pytest.mark.django_db

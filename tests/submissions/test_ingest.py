@@ -1,4 +1,5 @@
 import json
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -22,12 +23,13 @@ def agreement(enterprise, enterprise_admin):
     )
 
 
-def ingest(enterprise, *documents, channel="api", actor=None):
+def ingest(enterprise, *documents, channel="api", actor=None, received_at=None):
     return consignment_ingest(
         enterprise_id=enterprise.pk,
         documents=list(documents),
         channel=channel,
         actor=actor or _System(),
+        received_at=received_at,
     )
 
 
@@ -40,7 +42,13 @@ class _System:
 
 
 def test_a_valid_document_is_stored_as_rows_with_its_provenance(enterprise, agreement):
-    [result] = ingest(enterprise, consignment_document("PO-1", lines=3))
+    # Received a day before the document's arrival, whatever today's date.
+    received_at = datetime.fromisoformat(consignment_document("PO-1")["estimated_arrival"])
+    [result] = ingest(
+        enterprise,
+        consignment_document("PO-1", lines=3),
+        received_at=received_at - timedelta(days=1),
+    )
 
     assert result.status == "accepted"
     revision = ConsignmentRevision.objects.get()
