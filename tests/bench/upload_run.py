@@ -138,6 +138,9 @@ def hub_upload(data: bytes):
     enterprise, _admin, _agreement = seed()
     client = Client(HTTP_AUTHORIZATION=f"Api-Key {ApiKeyFactory(enterprise=enterprise).plaintext}")
     body = {"file": SimpleUploadedFile("bench.xlsx", data), "authenticity_confirmed": "true"}
+    # A web process has served requests before an upload arrives: the URL configuration and the
+    # modules behind it are loaded once per process, not per upload.
+    client.get("/api/v1/whoami")
 
     def run() -> int:
         response = client.post("/api/v1/uploads", body)
