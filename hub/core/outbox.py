@@ -4,8 +4,8 @@
 
 A job names a Celery task (declared with `@outbox_task`) and its arguments. After commit the jobs
 go to the process's sender thread, which sends whatever has gathered in chunks, one message per
-chunk of the same task: a batch of a thousand jobs costs a handful of messages, and so do a
-hundred single pushes committed by one web process within a few milliseconds. The request that
+chunk of the same task: a batch of a thousand jobs costs a handful of messages, and so do the
+single pushes one web process commits within 50 ms. The request that
 recorded them never waits for the broker. A job stays pending until a worker has run it: the
 sweeper sends again any pending job whose `available_at` has passed, which covers a broker that
 was down at commit and a message lost with the broker. Each job is marked done in the same
@@ -75,14 +75,17 @@ class _Sender:
 
     def __init__(self):
         self._pid = None
+        self._starting = threading.Lock()
 
     def put(self, jobs) -> None:
         if self._pid != os.getpid():  # first use in this process (web and worker processes fork)
-            self._pid = os.getpid()
-            self._waiting: list = []
-            self._arrived = threading.Condition()
-            self._sending = threading.Lock()
-            threading.Thread(target=self._run, name="outbox-sender", daemon=True).start()
+            with self._starting:  # a threaded server's requests may get here together
+                if self._pid != os.getpid():
+                    self._waiting: list = []
+                    self._arrived = threading.Condition()
+                    self._sending = threading.Lock()
+                    threading.Thread(target=self._run, name="outbox-sender", daemon=True).start()
+                    self._pid = os.getpid()
         with self._arrived:
             self._waiting.extend(jobs)
             self._arrived.notify()
