@@ -105,6 +105,13 @@ def test_bench_single_push_beside_the_naive_endpoint(server):
     run_load(
         f"{base}/bench/naive-consignments", "POST", bodies("warm-naive", 200), headers, CONNECTIONS
     )
+    run_load(
+        f"{base}/bench/accept-without-storing",
+        "POST",
+        bodies("warm-floor", 200),
+        headers,
+        CONNECTIONS,
+    )
 
     naive = run_load(
         f"{base}/bench/naive-consignments",
@@ -116,6 +123,13 @@ def test_bench_single_push_beside_the_naive_endpoint(server):
     hub = run_load(
         f"{base}/api/v1/consignments", "POST", bodies("hub", SINGLE_PUSHES), headers, CONNECTIONS
     )
+    floor = run_load(
+        f"{base}/bench/accept-without-storing",
+        "POST",
+        bodies("floor", SINGLE_PUSHES),
+        headers,
+        CONNECTIONS,
+    )
 
     print(
         f"\n[{WORKERS} gunicorn sync workers, {CONNECTIONS} connections, {SINGLE_PUSHES:,} "
@@ -123,8 +137,10 @@ def test_bench_single_push_beside_the_naive_endpoint(server):
     )
     print(report("naive DRF ModelSerializer endpoint", naive))
     print(report("POST /api/v1/consignments", hub))
+    print(report("the floor: authenticated, parsed, not stored", floor))
     assert set(hub.statuses) == {201}
     assert set(naive.statuses) == {201}
+    assert set(floor.statuses) == {201}
 
 
 def test_bench_batch_push(server):
