@@ -79,7 +79,7 @@ def served(env):
                 gunicorn.kill()
                 pytest.fail("gunicorn did not start")
             time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}", key
+    yield f"http://127.0.0.1:{port}", key, gunicorn.pid
     gunicorn.terminate()
     gunicorn.wait(timeout=30)
 
@@ -98,8 +98,49 @@ def report(label: str, result, unit="consignments/s", per_request=1) -> str:
     )
 
 
+def cpu_seconds_by_role(gunicorn_pid: int) -> dict[str, float]:
+    """CPU time used so far by the web server (gunicorn and its workers), by PostgreSQL (every
+    server process on the machine) and by this process, the load generator."""
+    ticks = {"web": 0, "postgresql": 0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:  # the process ended meanwhile
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        parent, used = int(fields[1]), int(fields[11]) + int(fields[12])
+        if int(entry.name) == gunicorn_pid or parent == gunicorn_pid:
+            ticks["web"] += used
+        elif command.startswith(b"postgres"):
+            ticks["postgresql"] += used
+    per_second = os.sysconf("SC_CLK_TCK")
+    own = os.times()
+    return {
+        **{role: used / per_second for role, used in ticks.items()},
+        "load generator": own.user + own.system,
+    }
+
+
+def timed_load(gunicorn_pid: int, *arguments):
+    """run_load, and the CPU milliseconds each role spent per request meanwhile."""
+    before = cpu_seconds_by_role(gunicorn_pid)
+    result = run_load(*arguments)
+    after = cpu_seconds_by_role(gunicorn_pid)
+    spent = {role: (after[role] - before[role]) * 1000 / result.requests for role in after}
+    return result, spent
+
+
+def cpu_report(spent: dict[str, float]) -> str:
+    return "      CPU per request: " + ", ".join(
+        f"{role} {milliseconds:.2f} ms" for role, milliseconds in spent.items()
+    )
+
+
 def test_bench_single_push_beside_the_naive_endpoint(server):
-    base, key = server
+    base, key, gunicorn_pid = server
     headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
     run_load(f"{base}/api/v1/consignments", "POST", bodies("warm", 200), headers, CONNECTIONS)
     run_load(
@@ -113,17 +154,24 @@ def test_bench_single_push_beside_the_naive_endpoint(server):
         CONNECTIONS,
     )
 
-    naive = run_load(
+    naive, naive_cpu = timed_load(
+        gunicorn_pid,
         f"{base}/bench/naive-consignments",
         "POST",
         bodies("naive", SINGLE_PUSHES),
         headers,
         CONNECTIONS,
     )
-    hub = run_load(
-        f"{base}/api/v1/consignments", "POST", bodies("hub", SINGLE_PUSHES), headers, CONNECTIONS
+    hub, hub_cpu = timed_load(
+        gunicorn_pid,
+        f"{base}/api/v1/consignments",
+        "POST",
+        bodies("hub", SINGLE_PUSHES),
+        headers,
+        CONNECTIONS,
     )
-    floor = run_load(
+    floor, floor_cpu = timed_load(
+        gunicorn_pid,
         f"{base}/bench/accept-without-storing",
         "POST",
         bodies("floor", SINGLE_PUSHES),
@@ -136,15 +184,18 @@ def test_bench_single_push_beside_the_naive_endpoint(server):
         f"consignments of {LINES} lines each]"
     )
     print(report("naive DRF ModelSerializer endpoint", naive))
+    print(cpu_report(naive_cpu))
     print(report("POST /api/v1/consignments", hub))
+    print(cpu_report(hub_cpu))
     print(report("the floor: authenticated, parsed, not stored", floor))
+    print(cpu_report(floor_cpu))
     assert set(hub.statuses) == {201}
     assert set(naive.statuses) == {201}
     assert set(floor.statuses) == {201}
 
 
 def test_bench_batch_push(server):
-    base, key = server
+    base, key, _gunicorn_pid = server
     headers = {"Authorization": f"Api-Key {key}", "Content-Type": "application/json"}
     batches = [
         json.dumps(
