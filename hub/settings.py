@@ -109,9 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
     }
     # Parameters travel apart from the SQL, and a statement a connection has run twice is
-    # prepared, so PostgreSQL stops parsing and planning the same few statements of every push
-    # and upload. A pooler in transaction mode older than PgBouncer 1.21 cannot keep prepared
-    # statements: set DATABASE_PREPARED_STATEMENTS=false behind one.
+    # prepared, so PostgreSQL stops parsing and planning the same dozen statements of every
+    # push (docs/decisions/0015). A pooler in transaction mode older than PgBouncer 1.21 cannot
+    # keep prepared statements: set DATABASE_PREPARED_STATEMENTS=false behind one.
     if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
         DATABASES["default"]["OPTIONS"].update(
             {"server_side_binding": True, "prepare_threshold": 2}

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from hub.urls import urlpatterns as hub_urlpatterns
-from tests.bench.ceiling import AcceptWithoutStoring
+from tests.bench.floor import AcceptWithoutStoring
 from tests.bench.naive import NaiveConsignmentCreate
 
 urlpatterns = [
