@@ -16,7 +16,7 @@ import binascii
 import hashlib
 import hmac
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
@@ -60,22 +60,7 @@ def key_ring() -> tuple[str, dict[str, AESGCM]]:
 
 
 def encrypt(plaintext: str, *, context: str) -> str:
-    return encrypter(context=context)(plaintext)
-
-
-def encrypter(*, context: str) -> Callable[[str], str]:
-    """`encrypt` for many values of one column: the key is looked up once, not per value."""
-    active, keys = key_ring()
-    cipher = keys[active]
-    associated = context.encode()
-    prefix = f"{PREFIX}:{active}:"
-
-    def encrypt_one(plaintext: str) -> str:
-        nonce = os.urandom(NONCE_BYTES)
-        sealed = cipher.encrypt(nonce, plaintext.encode(), associated)
-        return prefix + binascii.b2a_base64(nonce + sealed, newline=False).decode()
-
-    return encrypt_one
+    return encrypt_many([plaintext], context=context)[0]
 
 
 def encrypt_many(plaintexts: Sequence[str], *, context: str) -> list[str]:

@@ -234,9 +234,8 @@ def _child_rows(document: dict) -> tuple[list[tuple], list[tuple]]:
     # Encrypted a column at a time: a consignment's values of one column share a key lookup
     # and a draw of random nonces.
     document_lines = document["lines"]
-    line_values = encrypt_many(
-        [line["line_value"] for line in document_lines],
-        context=ConsignmentLine._meta.get_field("line_value").encryption_context,
+    line_values = _encrypted(
+        [line["line_value"] for line in document_lines], ConsignmentLine, "line_value"
     )
     unit_prices = _encrypted(
         [line.get("unit_price") for line in document_lines], ConsignmentLine, "unit_price"
