@@ -229,7 +229,7 @@ def large_sheet_with_a_wrong_checksum(workbook: bytes) -> bytes:
     data = bytearray(rezipped(workbook, replace={"xl/worksheets/sheet1.xml": sheet}))
     name = b"xl/worksheets/sheet1.xml"
     # The central directory's entry: signature, 12 bytes, then the CRC-32; its name at 46.
-    entry = data.find(b"PK\x01\x02", data.find(b"PK\x01\x02"))
+    entry = data.find(b"PK\x01\x02")
     while data[entry + 46 : entry + 46 + len(name)] != name:
         entry = data.find(b"PK\x01\x02", entry + 4)
     data[entry + 16 : entry + 20] = bytes(4 - i for i in range(4))
