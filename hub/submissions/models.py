@@ -58,7 +58,9 @@ class ConsignmentRevision(models.Model):
     hours_before_arrival = models.DecimalField(max_digits=10, decimal_places=2)
     payload_sha256 = models.CharField(max_length=64)
     submitted_by = models.CharField(max_length=200)
-    document = EncryptedTextField(help_text="The document as received (canonical JSON).")
+    document = EncryptedTextField(
+        deflate=True, help_text="The document as received (canonical JSON)."
+    )
     transport_document_number = models.CharField(
         max_length=field("transport_document_number").max_length
     )

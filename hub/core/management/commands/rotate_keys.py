@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from hub.core.crypto import encrypt, encrypted_fields, key_id_of, key_ring
+from hub.core.crypto import encrypted_fields, key_id_of, key_ring
 
 
 class Command(BaseCommand):
@@ -39,9 +39,8 @@ class Command(BaseCommand):
                             f"UPDATE {table} SET {column} = %s WHERE {pk} = %s",  # noqa: S608
                             [
                                 (
-                                    encrypt(
-                                        field.from_db_value(token, None, connection),
-                                        context=field.encryption_context,
+                                    field.get_prep_value(
+                                        field.from_db_value(token, None, connection)
                                     ),
                                     row_pk,
                                 )
