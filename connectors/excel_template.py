@@ -924,7 +924,7 @@ RATIO_CHECKED_FROM_BYTES = 1024 * 1024
 # LibreOffice writes a thousand or so empty, formatted rows below the data into a file it saves.
 EMPTY_ROW_ALLOWANCE = 5000
 # A reader holds a sheet as a full grid, rows times columns however few cells are filled: cells
-# may reach column DX (128), which is room enough beside the template's few dozen columns.
+# may reach column DZ (130), which is room enough beside the template's few dozen columns.
 MAX_COLUMN_REFERENCE = re.compile(rb' r="(?:[A-Z]{3}|[E-Z][A-Z])[0-9]')
 CHUNK_BYTES = 1024 * 1024
 INPUT_PIECE_BYTES = 64 * 1024
@@ -934,12 +934,13 @@ DECOMPRESSED_AHEAD_FROM_BYTES = 8 * CHUNK_BYTES
 CHUNKS_AHEAD = 3
 UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
 DTD_PATTERN = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-# Each search below runs over every byte of a sheet, so each starts with a literal that is rare,
-# or a pass over a hundred thousand rows would take seconds.
+# A sheet's every byte is searched once for a cell or row without a plain reference
+# (`_irregular_cell_or_row_pattern`) and once for PREFIX_HINT; the searches below run on the
+# segments where one of those found something.
 # A cell or row whose place is not given by its reference comes after the one before it, so the
-# grid's size could not be known from the references alone; Excel and LibreOffice always write
-# them, and first.
-UNREFERENCED_CELL_OR_ROW = re.compile(rb'<(?:c|row)(?:>|/>|\s(?!r="))')
+# grid's size could not be known from the references alone. Excel and LibreOffice always write
+# the reference first, after one space; the searches for far references expect it there.
+UNREFERENCED_CELL_OR_ROW = re.compile(rb'<(?:c|row)(?! r=")[\s/>]')
 PREFIX_HINT = re.compile(rb":(?:c|row)[\s/>]")
 PREFIXED_CELL_OR_ROW = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")
 # A cell holding a formula: its reference, attributes and content up to its end tag.
@@ -1370,6 +1371,25 @@ def _worksheet_segment(
 ) -> None:
     """Check a run of whole rows of a worksheet: a reader must be able to size the grid from
     the references, and the grid must stay within the limits."""
+    last_row = limits.max_rows + 1 + EMPTY_ROW_ALLOWANCE
+    # A row numbered with at most this many digits is within the limit.
+    digits = len(str(last_row + 1)) - 1
+    if _irregular_cell_or_row_pattern(digits).search(segment) or PREFIX_HINT.search(segment):
+        _check_grid(part, segment, last_row, limits, language)
+    problems.record(part, segment)
+
+
+@lru_cache(maxsize=8)
+def _irregular_cell_or_row_pattern(digits: int) -> re.Pattern:
+    """A cell or row tag that is not followed at once by a reference within column DZ and of at
+    most `digits` digits. Excel and LibreOffice write none, so one search clears a segment of a
+    sheet they saved; a segment with one is checked rule by rule, for the message to give."""
+    if digits == 0:
+        return re.compile(rb"<(?:c|row)[\s/>]")
+    return re.compile(rb'<(?:c|row)(?! r="(?:[A-D]?[A-Z])?[0-9]{1,%d}")[\s/>]' % digits)
+
+
+def _check_grid(part: str, segment: bytes, last_row: int, limits: Limits, language: str) -> None:
     if UNREFERENCED_CELL_OR_ROW.search(segment) or (
         PREFIX_HINT.search(segment) and PREFIXED_CELL_OR_ROW.search(segment)
     ):
@@ -1390,17 +1410,15 @@ def _worksheet_segment(
             "too_many_columns",
             _say(
                 language,
-                "The sheet part {part} has cells beyond column DX; the template has a few dozen "
+                "The sheet part {part} has cells beyond column DZ; the template has a few dozen "
                 "columns. Delete what is to the right of the template's columns.",
-                "工作表部分{part}在DX列以右还有单元格，而模板只有几十列。请删除模板各列右侧的内容。",
+                "工作表部分{part}在DZ列以右还有单元格，而模板只有几十列。请删除模板各列右侧的内容。",
                 part=part,
             ),
         )
-    last_row = limits.max_rows + 1 + EMPTY_ROW_ALLOWANCE
     for match in _row_reference_pattern(len(str(last_row))).finditer(segment):
         if int(match.group(1)) > last_row:
             raise _too_many_rows(language, limits.max_rows)
-    problems.record(part, segment)
 
 
 @lru_cache(maxsize=8)

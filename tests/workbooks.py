@@ -173,7 +173,7 @@ def with_identity(workbook: bytes, **values: str) -> bytes:
     return output.getvalue()
 
 
-def _with_rows_added(workbook: bytes, rows: bytes) -> bytes:
+def with_rows_added(workbook: bytes, rows: bytes) -> bytes:
     sheet = zipfile.ZipFile(io.BytesIO(workbook)).read("xl/worksheets/sheet1.xml")
     return rezipped(
         workbook,
@@ -186,20 +186,20 @@ def _with_rows_added(workbook: bytes, rows: bytes) -> bytes:
 def far_away_cell(workbook: bytes) -> bytes:
     """One more cell, in row 200,000 and column ZZ: a reader holding the sheet as a grid would
     need hundreds of millions of cells for it."""
-    return _with_rows_added(
+    return with_rows_added(
         workbook, b'<row r="200000"><c r="ZZ200000" t="inlineStr"><is><t>x</t></is></c></row>'
     )
 
 
 def far_away_row(workbook: bytes) -> bytes:
-    return _with_rows_added(
+    return with_rows_added(
         workbook, b'<row r="900000"><c r="A900000" t="inlineStr"><is><t>x</t></is></c></row>'
     )
 
 
 def unreferenced_cells(workbook: bytes) -> bytes:
     """Cells placed by their order alone, which a reader cannot size the sheet from up front."""
-    return _with_rows_added(workbook, b"<row>" + b"<c/>" * 1000 + b"<c><v>1</v></c></row>")
+    return with_rows_added(workbook, b"<row>" + b"<c/>" * 1000 + b"<c><v>1</v></c></row>")
 
 
 def damaged_sheet(workbook: bytes) -> bytes:

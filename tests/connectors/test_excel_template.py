@@ -49,6 +49,7 @@ from tests.workbooks import (
     unreferenced_cells,
     with_identity,
     with_macros,
+    with_rows_added,
     zip_bomb,
 )
 
@@ -739,6 +740,54 @@ def test_a_sheet_whose_grid_would_not_fit_in_memory_is_refused_before_it_is_read
     refused = refusal(make(filled_template(MINIMUM, consignment_rows("PO-1"))))
 
     assert refused.code == code
+
+
+# The production row limit: rows of up to six digits are within it, a seven-digit one may not be.
+MILLION_ROWS = Limits(
+    max_bytes=16 * 1024 * 1024, max_rows=1_000_000, max_uncompressed_bytes=64 * 1024 * 1024
+)
+
+
+@pytest.mark.parametrize(
+    ("row", "code"),
+    [
+        (b'<row r="5"><c r="EA5"><v>1</v></c></row>', "too_many_columns"),
+        (b'<row r="5"><c r="AAA5"><v>1</v></c></row>', "too_many_columns"),
+        (b'<row r="5"><c r="A5"><v>1</v></c><c r="EA5"><v>1</v></c></row>', "too_many_columns"),
+        (b'<row r="1005002"><c r="A1005002"><v>1</v></c></row>', "too_many_rows"),
+        (b'<row><c r="A5"><v>1</v></c></row>', "unusual_layout"),
+        (b'<row r="5"><c><v>1</v></c></row>', "unusual_layout"),
+        (b'<row r="5"><c s="0" r="A5"><v>1</v></c></row>', "unusual_layout"),
+        (b"<row r=\"5\"><c r='ZZ5'><v>1</v></c></row>", "unusual_layout"),
+        (b'<row\tr="1048576"><c\tr="ZZ1048576"><v>1</v></c></row>', "unusual_layout"),
+        (b'<row r="5"><x:c xmlns:x="urn:x" r="ZZ5"><v>1</v></x:c></row>', "unusual_layout"),
+        (b'<row r="5"><c r="DZ5"><v>1</v></c></row>', None),
+        (b'<row r="1005001"><c r="A1005001"><v>1</v></c></row>', None),
+    ],
+    ids=[
+        "column EA",
+        "column AAA",
+        "column EA after a plain cell",
+        "a row past the limit",
+        "a row without its reference",
+        "a cell without its reference",
+        "a reference not first",
+        "a reference in single quotes",
+        "references after tabs",
+        "a prefixed cell",
+        "column DZ, the last allowed",
+        "the last row allowed",
+    ],
+)
+def test_every_cell_and_row_reference_is_checked_against_the_grid_limits(row, code):
+    workbook = with_rows_added(template_workbook(agreement=MINIMUM, language="en"), row)
+
+    if code is None:
+        assert workbook_inspect(workbook, MILLION_ROWS, language="en") is None
+    else:
+        with pytest.raises(WorkbookRefused) as refused:
+            workbook_inspect(workbook, MILLION_ROWS, language="en")
+        assert refused.value.code == code
 
 
 def test_a_template_of_another_version_or_scope_is_refused_with_what_to_do():
