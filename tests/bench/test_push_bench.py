@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.bench.conftest import REPO, bench_database
+from tests.bench.cpu import cpu_seconds
 from tests.bench.load import run_load
 from tests.factories import consignment_document
 
@@ -99,28 +100,13 @@ def report(label: str, result, unit="consignments/s", per_request=1) -> str:
 
 
 def cpu_seconds_by_role(gunicorn_pid: int) -> dict[str, float]:
-    """CPU time used so far by the web server (gunicorn and its workers), by PostgreSQL (every
-    server process on the machine) and by this process, the load generator."""
-    ticks = {"web": 0, "postgresql": 0}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            command = (entry / "cmdline").read_bytes()
-        except OSError:  # the process ended meanwhile
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        parent, used = int(fields[1]), int(fields[11]) + int(fields[12])
-        if int(entry.name) == gunicorn_pid or parent == gunicorn_pid:
-            ticks["web"] += used
-        elif command.startswith(b"postgres"):
-            ticks["postgresql"] += used
-    per_second = os.sysconf("SC_CLK_TCK")
-    own = os.times()
+    """CPU time used so far by the web server, by PostgreSQL and by this process, the load
+    generator."""
+    spent = cpu_seconds(web_pid=gunicorn_pid)
     return {
-        **{role: used / per_second for role, used in ticks.items()},
-        "load generator": own.user + own.system,
+        "web": spent["web"],
+        "postgresql": spent["postgresql"],
+        "load generator": spent["this process"],
     }
 
 
