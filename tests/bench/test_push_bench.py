@@ -99,29 +99,19 @@ def report(label: str, result, unit="consignments/s", per_request=1) -> str:
     )
 
 
-def cpu_seconds_by_role(gunicorn_pid: int) -> dict[str, float]:
-    """CPU time used so far by the web server, by PostgreSQL and by this process, the load
-    generator."""
-    spent = cpu_seconds(web_pid=gunicorn_pid)
-    return {
-        "web": spent["web"],
-        "postgresql": spent["postgresql"],
-        "load generator": spent["this process"],
-    }
-
-
 def timed_load(gunicorn_pid: int, *arguments):
-    """run_load, and the CPU milliseconds each role spent per request meanwhile."""
-    before = cpu_seconds_by_role(gunicorn_pid)
+    """run_load, and the CPU milliseconds the web server, PostgreSQL and this process (the load
+    generator) each spent per request meanwhile."""
+    before = cpu_seconds(web_pid=gunicorn_pid)
     result = run_load(*arguments)
-    after = cpu_seconds_by_role(gunicorn_pid)
-    spent = {role: (after[role] - before[role]) * 1000 / result.requests for role in after}
-    return result, spent
+    after = cpu_seconds(web_pid=gunicorn_pid)
+    return result, {role: (after[role] - before[role]) * 1000 / result.requests for role in after}
 
 
 def cpu_report(spent: dict[str, float]) -> str:
     return "      CPU per request: " + ", ".join(
-        f"{role} {milliseconds:.2f} ms" for role, milliseconds in spent.items()
+        f"{'load generator' if role == 'this process' else role} {milliseconds:.2f} ms"
+        for role, milliseconds in spent.items()
     )
 
 
