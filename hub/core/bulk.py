@@ -1,16 +1,12 @@
 """Inserting and picking out many rows at the speed the database allows: COPY on PostgreSQL,
-one prepared executemany elsewhere; ids as one array parameter; writes that run beside the
-Python work preparing the next ones. Inserted rows bypass model instances, so values must be
-what the column stores; fields that transform values on the way in (encrypted and JSON fields)
-are applied here."""
+one prepared executemany elsewhere; ids as one array parameter. Inserted rows bypass model
+instances, so values must be what the column stores; fields that transform values on the way in
+(encrypted and JSON fields) are applied here."""
 
-import queue
-import threading
-from contextlib import contextmanager
-from functools import cache, partial
+from functools import cache
 
 import orjson
-from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db import connection, models
 from django.db.models.expressions import RawSQL
 
 from hub.core.crypto import EncryptedTextField
@@ -142,52 +138,6 @@ def id_list_sql(ids) -> tuple[str, list]:
     if connection.vendor == "postgresql":
         return "SELECT unnest(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
     return ", ".join(["%s"] * len(ids)), ids
-
-
-@contextmanager
-def writes_alongside(enabled: bool = True):
-    """Yields `submit(function, *args)`, which runs the function in a second thread on the
-    caller's database connection, inside its transaction, while the caller goes on preparing the
-    next piece of work, so that the database server's work overlaps the caller's Python work on
-    another core (docs/decisions/0014). Submitted writes run one at a time, in order; the caller
-    must not use the database until the block ends. The first failure stops the rest and is
-    raised here, so the caller's transaction rolls back as it would inline.
-
-    Context that lives in the thread (the request's language, log context) is not carried over:
-    submitted functions must only write."""
-    if not enabled:
-        yield lambda function, *args, **kwargs: function(*args, **kwargs)
-        return
-    shared = connections[DEFAULT_DB_ALIAS]
-    pending: queue.Queue = queue.Queue(maxsize=2)
-    failures: list[BaseException] = []
-
-    def drain():
-        # The thread sees the caller's connection object, and so its open transaction.
-        connections[DEFAULT_DB_ALIAS] = shared
-        while (write := pending.get()) is not None:
-            if not failures:
-                try:
-                    write()
-                except BaseException as failure:  # handed to the caller, who re-raises it
-                    failures.append(failure)
-
-    def submit(function, *args, **kwargs):
-        if failures:
-            raise failures[0]
-        pending.put(partial(function, *args, **kwargs))
-
-    shared.inc_thread_sharing()
-    writer = threading.Thread(target=drain, name="bulk-writer", daemon=True)
-    writer.start()
-    try:
-        yield submit
-    finally:
-        pending.put(None)
-        writer.join()
-        shared.dec_thread_sharing()
-    if failures:
-        raise failures[0]
 
 
 @cache

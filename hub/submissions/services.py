@@ -16,7 +16,7 @@ from hub.agreements.models import Agreement
 from hub.agreements.selectors import AgreementNotActive, agreement_active
 from hub.catalogue.validation import validate_consignment
 from hub.core.audit import audit_record_many
-from hub.core.bulk import bulk_create_returning_ids, bulk_insert, id_list_sql, writes_alongside
+from hub.core.bulk import bulk_create_returning_ids, bulk_insert, id_list_sql
 from hub.core.crypto import encrypt_many
 from hub.core.outbox import outbox_enqueue
 from hub.submissions.follow_ups import consignments_received
@@ -31,8 +31,10 @@ from hub.submissions.tasks import consignments_received_task
 
 _CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 MAX_BATCH = 1000
-# Consignments validated while the previous chunk is written; about 6,000 lines of 30.
-INGEST_CHUNK = 200
+# Consignments validated, then written, at a time: an upload's rows, prepared for the database,
+# are held a chunk at a time, and a chunk is written with a few large statements
+# (docs/decisions/0017).
+INGEST_CHUNK = 1000
 
 
 class IngestRefused(Exception):
@@ -218,8 +220,8 @@ def _encrypted(values: list, model, name: str) -> list[str]:
 
 @dataclass
 class _Valid:
-    """A document ready to store: everything but the database ids is worked out beforehand,
-    confidential values encrypted, so that the writer has little left to do."""
+    """A document ready to store: everything but the database ids worked out, confidential
+    values encrypted."""
 
     result: ItemResult
     normalized: dict
@@ -290,35 +292,31 @@ def consignment_ingest(
 
     A document whose reference is new creates a consignment; one whose reference exists is an
     amendment and adds a revision; one identical to the current revision changes nothing.
-
-    Documents are taken in chunks: while one chunk is written, the next is validated, so that a
-    large batch keeps the database and the Python process busy at the same time."""
+    Documents are validated and written a chunk at a time, all in one transaction."""
     agreement = agreement_for_submission(enterprise_id=enterprise_id, channel=channel)
     received_at = received_at or timezone.now()
     results: list[ItemResult] = []
     stored: list[tuple[ItemResult, ConsignmentRevision]] = []
     first_index_of: dict[str, int] = {}
     with transaction.atomic():
-        with writes_alongside(enabled=len(documents) > INGEST_CHUNK) as submit:
-            for start in range(0, len(documents), INGEST_CHUNK):
-                valid = _chunk_validate(
-                    documents[start : start + INGEST_CHUNK],
-                    start=start,
-                    scope=agreement.scope,
-                    first_index_of=first_index_of,
-                    results=results,
+        for start in range(0, len(documents), INGEST_CHUNK):
+            valid = _chunk_validate(
+                documents[start : start + INGEST_CHUNK],
+                start=start,
+                scope=agreement.scope,
+                first_index_of=first_index_of,
+                results=results,
+            )
+            if valid:
+                _revisions_store(
+                    valid,
+                    agreement=agreement,
+                    channel=channel,
+                    source_format=source_format,
+                    received_at=received_at,
+                    submitted_by=actor.get_username(),
+                    stored=stored,
                 )
-                if valid:
-                    submit(
-                        _revisions_store,
-                        valid,
-                        agreement=agreement,
-                        channel=channel,
-                        source_format=source_format,
-                        received_at=received_at,
-                        submitted_by=actor.get_username(),
-                        stored=stored,
-                    )
         if stored:
             _revisions_announce(stored, agreement=agreement, channel=channel, actor=actor)
     return results
@@ -434,8 +432,7 @@ def _revisions_store(
     valid, *, agreement, channel, source_format, received_at, submitted_by, stored
 ) -> None:
     """Write one chunk's new revisions, their lines and parties, and move each consignment to
-    its new revision; append what was stored to `stored`. Only writes: it may run in the
-    writer thread of `writes_alongside`."""
+    its new revision; append what was stored to `stored`."""
     consignments = _consignments_upsert(
         valid, enterprise_id=agreement.enterprise_id, now=received_at
     )

@@ -218,7 +218,7 @@ def test_registered_follow_ups_run_once_for_each_submission_with_its_new_revisio
     assert seen == [sorted(ConsignmentRevision.objects.values_list("pk", flat=True))]
 
 
-def test_a_batch_of_several_chunks_is_written_while_the_next_chunk_is_validated(
+def test_a_batch_of_several_chunks_gets_a_result_per_document_and_stores_every_valid_one(
     enterprise, agreement, monkeypatch, django_capture_on_commit_callbacks
 ):
     from hub.submissions import services
