@@ -34,7 +34,8 @@ import struct
 import threading
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
@@ -932,6 +933,13 @@ INPUT_PIECE_BYTES = 64 * 1024
 # zlib and the CRC release the interpreter lock, the checks hold it.
 DECOMPRESSED_AHEAD_FROM_BYTES = 8 * CHUNK_BYTES
 CHUNKS_AHEAD = 3
+# A worksheet this large is parsed while it is inspected, in parts of whole rows, two at a time:
+# calamine parses without the interpreter lock, and one parse of the whole sheet after the
+# inspection would leave the second core idle, first while the inspection and then while the
+# parse ran.
+PARTED_FROM_BYTES = 32 * 1024 * 1024
+PART_BYTES = 4 * 1024 * 1024
+PARSING_THREADS = 2
 UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
 DTD_PATTERN = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 # A sheet's every byte is searched once for a cell or row without a plain reference
@@ -956,6 +964,12 @@ REPORTED_CELLS = 5
 
 def workbook_inspect(data: bytes, limits: Limits, *, language: str) -> None:
     """Raise WorkbookRefused unless `data` is a plain xlsx within the limits."""
+    _inspect(data, limits, language, parting=None)
+
+
+def _inspect(data: bytes, limits: Limits, language: str, parting: "_Parting | None") -> None:
+    """workbook_inspect; with `parting`, the large worksheets are also parsed in parts as their
+    rows are cleared."""
     _check_format(data, limits, language)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -966,9 +980,22 @@ def workbook_inspect(data: bytes, limits: Limits, *, language: str) -> None:
     _check_parts(names, language)
     _check_sizes(members, limits, language)
     problems = _FormulaProblems()
-    for member in members:
-        _scan_member(data, member, limits, language, problems)
+    if parting is not None and not any(map(_is_large_worksheet, members)):
+        parting = None
+    # Large worksheets last: the small parts a worksheet's parts are parsed with (the workbook,
+    # its styles and shared strings) have been inspected by then.
+    for member in sorted(members, key=_is_large_worksheet):
+        _scan_member(data, member, limits, language, problems, parting)
     problems.raise_if_any(archive, language)
+
+
+def _is_large_worksheet(member: zipfile.ZipInfo) -> bool:
+    name = member.filename
+    return (
+        name.startswith("xl/worksheets/")
+        and name.lower().endswith(".xml")
+        and member.file_size >= PARTED_FROM_BYTES
+    )
 
 
 def _check_format(data: bytes, limits: Limits, language: str) -> None:
@@ -1197,7 +1224,7 @@ class _FormulaProblems:
     def raise_if_any(self, archive: zipfile.ZipFile, language: str) -> None:
         if not (self.without_value or self.errors):
             return
-        sheets = _sheet_names_by_part(archive)
+        sheets = _sheet_names_by_part(archive.read)
 
         def where(cells_by_part: dict[str, list[str]]) -> str:
             return "; ".join(
@@ -1231,12 +1258,12 @@ class _FormulaProblems:
         )
 
 
-def _sheet_names_by_part(archive: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_names_by_part(read: Callable[[str], bytes]) -> dict[str, str]:
     """Worksheet part name -> sheet name, from the workbook and its relationships (small parts
-    the inspection has already checked)."""
+    the inspection has already checked), as `read` gives a part's content."""
     try:
-        relationships = parse_xml(archive.read("xl/_rels/workbook.xml.rels"))
-        workbook = parse_xml(archive.read("xl/workbook.xml"))
+        relationships = parse_xml(read("xl/_rels/workbook.xml.rels"))
+        workbook = parse_xml(read("xl/workbook.xml"))
     except (KeyError, ValueError, SyntaxError):
         return {}
     targets = {
@@ -1259,12 +1286,19 @@ def _scan_member(
     limits: Limits,
     language: str,
     problems: _FormulaProblems,
+    parting: "_Parting | None" = None,
 ) -> None:
     """Check one part's content: in XML, no DTD and UTF-8; in a worksheet, the rows and the
-    formulas."""
+    formulas. With `parting`, a large worksheet is handed to it in runs of checked rows, and
+    the other XML parts are kept for it."""
     name = member.filename
     is_xml = name.lower().endswith((".xml", ".rels", ".vml"))
     is_worksheet = is_xml and name.startswith("xl/worksheets/")
+    sheet_parts = kept = None
+    if parting is not None and _is_large_worksheet(member):
+        sheet_parts = parting.sheet_parts(name)
+    elif parting is not None and is_xml and not is_worksheet:
+        kept = []
     tail = pending = b""
     chunks = _member_content(data, member, language)
     if is_xml and member.file_size > DECOMPRESSED_AHEAD_FROM_BYTES:
@@ -1282,16 +1316,26 @@ def _scan_member(
             if (b"!" in chunk or b"!" in tail) and DTD_PATTERN.search(tail + chunk):
                 raise _dtd_or_encoding(language, name, dtd=True)
             tail = chunk[-32:]
+            if kept is not None:
+                kept.append(chunk)
             if is_worksheet:
                 # A worksheet is looked at in segments cut after a row's end, so that no cell is
                 # split between two of them.
                 pending += chunk
                 cut = pending.rfind(b"</row>") + len(b"</row>")
                 if cut >= len(b"</row>"):
-                    _worksheet_segment(name, pending[:cut], limits, language, problems)
-                    pending = pending[cut:]
+                    segment, pending = pending[:cut], pending[cut:]
+                    _worksheet_segment(name, segment, limits, language, problems)
+                    if sheet_parts is not None:
+                        sheet_parts.add(segment)
     if pending:
         _worksheet_segment(name, pending, limits, language, problems)
+        if sheet_parts is not None:
+            sheet_parts.add(pending)
+    if sheet_parts is not None:
+        sheet_parts.finish()
+    if kept is not None:
+        parting.members[name] = b"".join(kept)
 
 
 def _ahead(chunks: Iterator[bytes]) -> Iterator[bytes]:
@@ -1471,6 +1515,187 @@ def _dtd_or_encoding(language: str, part: str, *, dtd: bool) -> WorkbookRefused:
     )
 
 
+# --- Parsing large sheets in parts -------------------------------------------------------------
+
+
+class _Parting:
+    """The parsing in parts of a workbook's large worksheets, alongside its inspection: the
+    inspection hands each such sheet's checked rows to a `_SheetParts` and keeps the workbook's
+    other XML parts, with which each part is parsed as a workbook of its own. Close it when done,
+    which stops the parsing threads."""
+
+    def __init__(self):
+        self.members: dict[str, bytes] = {}
+        self.sheets: dict[str, _SheetParts] = {}
+        self._executor: ThreadPoolExecutor | None = None
+
+    def sheet_parts(self, path: str) -> "_SheetParts | None":
+        """Parts for the worksheet at `path`, or None when the workbook does not name it."""
+        name = _sheet_names_by_part(self.members.__getitem__).get(path)
+        if name is None:
+            return None
+        self.sheets[name] = _SheetParts(self, path, name)
+        return self.sheets[name]
+
+    def sheet(self, name: str) -> "_JoinedSheet | None":
+        """The sheet `name` as parsed in parts, or None when it is to be parsed whole."""
+        parts = self.sheets.get(name)
+        return parts.joined() if parts is not None else None
+
+    def parse(self, path: str, name: str, pieces: list[bytes]) -> Future:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(PARSING_THREADS, thread_name_prefix="xlsx-parse")
+        return self._executor.submit(self._parse, path, name, pieces)
+
+    def _parse(self, path: str, name: str, pieces: list[bytes]):
+        buffer = io.BytesIO()
+        # Stored, not compressed: calamine reads the part as it is, with nothing to inflate.
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+            for member, content in self.members.items():
+                archive.writestr(member, content)
+            with archive.open(path, "w") as part:
+                for piece in pieces:
+                    part.write(piece)
+        buffer.seek(0)
+        with python_calamine.CalamineWorkbook.from_filelike(buffer) as workbook:
+            return workbook.get_sheet_by_name(name)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+        self.members.clear()
+        self.sheets.clear()
+
+
+class _SheetParts:
+    """A large worksheet cut into parts of about PART_BYTES of whole rows as the inspection
+    clears them, each parsed in a worker thread: the sheet's start up to its sheetData, a run of
+    rows, and the sheet's end after its rows (merged cells and the like) with the last run.
+    Where a cut does not fall between two rows after all (in XML that Excel and LibreOffice do
+    not write), calamine refuses a part, and the sheet is read parsed whole."""
+
+    def __init__(self, parting: _Parting, path: str, name: str):
+        self.parting, self.path, self.name = parting, path, name
+        self.head = b""
+        self.opened = False
+        self.body: list[bytes] = []
+        self.body_bytes = 0
+        self.end: bytes | None = None
+        self.futures: list[Future] = []
+        self.usable = True
+
+    def add(self, segment: bytes) -> None:
+        if not self.usable:
+            return
+        if not self.opened:
+            segment = self._open(segment)
+            if not self.opened:
+                return
+        if self.end is not None:
+            self.end += segment
+            return
+        close = segment.find(b"</sheetData>")
+        if close != -1:
+            segment, self.end = segment[:close], segment[close:]
+        self.body.append(segment)
+        self.body_bytes += len(segment)
+        if self.body_bytes >= PART_BYTES and self.end is None:
+            self._submit(b"</sheetData></worksheet>")
+
+    def _open(self, segment: bytes) -> bytes:
+        """What of `segment` follows the sheet's start, once its sheetData has opened."""
+        self.head += segment
+        opening = self.head.find(b"<sheetData>")
+        if opening == -1:
+            # A sheet whose rows are not in a plain sheetData element is parsed whole.
+            self.usable = len(self.head) < PART_BYTES
+            return b""
+        opening += len(b"<sheetData>")
+        self.head, rest = self.head[:opening], self.head[opening:]
+        self.opened = True
+        return rest
+
+    def _submit(self, end: bytes) -> None:
+        pieces = [self.head, *self.body, end]
+        self.body, self.body_bytes = [], 0
+        self.futures.append(self.parting.parse(self.path, self.name, pieces))
+
+    def finish(self) -> None:
+        if self.usable and self.end is not None:
+            self._submit(self.end)
+        else:
+            self.usable = False
+        self.head = self.end = b""
+        self.body = []
+
+    def joined(self) -> "_JoinedSheet | None":
+        if not self.usable:
+            return None
+        futures, self.futures = self.futures, []
+        return _JoinedSheet(futures)
+
+
+class _PartsDisagree(Exception):
+    """A sheet's parts cannot be read as the sheet: a part calamine refused (parsed whole, the
+    sheet gets the error users are told), no cells in the first part, or rows out of order or
+    wider than the first part's across parts. The sheet is then read parsed whole."""
+
+
+class _JoinedSheet:
+    """A sheet's parts read as the sheet, as calamine gives a sheet parsed whole: `start`,
+    `iter_rows`, which gives the rows from the sheet's first row on, and the merged cells. Each
+    part is waited for when its rows are reached, so that reading overlaps the parsing of the
+    parts after, and let go once they are taken; rows are as wide as the first part's, which
+    holds the header."""
+
+    def __init__(self, futures: list[Future]):
+        self.futures = futures
+        first = self._part(0)
+        if first.start is None:
+            raise _PartsDisagree
+        self.start = first.start
+        self.last_column = first.end[1]
+        self.merged_of_parts_read: list = []
+
+    def _part(self, index: int):
+        try:
+            return self.futures[index].result()
+        except Exception:  # the whole sheet's parse reports it as users are told
+            raise _PartsDisagree from None
+
+    def iter_rows(self) -> Iterator[list]:
+        first_column, last_column = self.start[1], self.last_column
+        next_row = 0
+        for index in range(len(self.futures)):
+            part = self._part(index)
+            self.futures[index] = None
+            self.merged_of_parts_read += part.merged_cell_ranges or []
+            if part.start is None:
+                continue
+            (top, left), (bottom, right) = part.start, part.end
+            if top < next_row or left < first_column or right > last_column:
+                raise _PartsDisagree
+            rows = part.to_python(skip_empty_area=True)
+            del part
+            for _empty_row in range(top - next_row):
+                yield [""] * (last_column - first_column + 1)
+            if (left, right) != (first_column, last_column):
+                before, after = [""] * (left - first_column), [""] * (last_column - right)
+                rows = [before + row + after for row in rows]
+            yield from rows
+            next_row = bottom + 1
+
+    @property
+    def merged_cell_ranges(self) -> list:
+        """Merged cells, which Excel writes after the rows: asked for before the rows are read,
+        it waits for every part."""
+        merged = list(self.merged_of_parts_read)
+        for index, future in enumerate(self.futures):
+            if future is not None:
+                merged += self._part(index).merged_cell_ranges or []
+        return list(dict.fromkeys(merged))
+
+
 # --- Reading -------------------------------------------------------------------------------------
 
 _EMPTY = object()
@@ -1586,31 +1811,37 @@ def workbook_read(
     columns: list[Column],
     identity: TemplateIdentity,
     *,
+    limits: Limits,
     language: str,
-    max_rows: int,
     partner_columns: list[Column] = (),
 ) -> SheetContents:
-    """The consignments in an inspected workbook, its partner rows when `partner_columns` are
-    given and it has a partners sheet, and every error in their cells; raises WorkbookRefused
-    when the file is not this template or has no data."""
+    """The consignments in a workbook, its partner rows when `partner_columns` are given and it
+    has a partners sheet, and every error in their cells; raises WorkbookRefused when the file
+    does not pass `workbook_inspect` within `limits`, is not this template or has no data. A
+    large data sheet is parsed in parts while it is inspected, each part once it is cleared."""
+    parting = _Parting()
     try:
+        _inspect(data, limits, language, parting)
         with python_calamine.CalamineWorkbook.from_object(io.BytesIO(data)) as workbook:
             return _read_workbook(
                 workbook,
+                parting,
                 columns,
                 identity,
                 language=language,
-                max_rows=max_rows,
+                max_rows=limits.max_rows,
                 partner_columns=partner_columns,
             )
     except python_calamine.PasswordError:
         raise _damaged(language, "it asks for a password") from None
     except (python_calamine.CalamineError, OSError) as error:
         raise _damaged(language, str(error)) from None
+    finally:
+        parting.close()
 
 
 def _read_workbook(
-    workbook, columns, identity, *, language: str, max_rows: int, partner_columns
+    workbook, parting: _Parting, columns, identity, *, language: str, max_rows: int, partner_columns
 ) -> SheetContents:
     found = _identity_values(workbook)
     _check_identity(found, identity, language)
@@ -1626,21 +1857,39 @@ def _read_workbook(
                 sheet=found.get("data_sheet") or _sheet_name("data", language),
             ),
         )
-    reader = _ConsignmentReader(sheet_name, columns, language=language, max_rows=max_rows)
-    contents = reader.read(workbook.get_sheet_by_name(sheet_name))
+    _reader, contents = _sheet_read(
+        workbook,
+        parting,
+        lambda: _ConsignmentReader(sheet_name, columns, language=language, max_rows=max_rows),
+    )
     partners_sheet = _partners_sheet_name(workbook) if partner_columns else ""
     if partners_sheet:
-        reader = _PartnerReader(
-            partners_sheet, partner_columns, language=language, max_rows=max_rows
-        )
-        contents.partner_columns, contents.partners = reader.read(
-            workbook.get_sheet_by_name(partners_sheet)
+        reader, (contents.partner_columns, contents.partners) = _sheet_read(
+            workbook,
+            parting,
+            lambda: _PartnerReader(
+                partners_sheet, partner_columns, language=language, max_rows=max_rows
+            ),
         )
         contents.partners_sheet = partners_sheet
         contents.errors += reader.errors
     if not (contents.rows or contents.partners or contents.errors):
         raise _empty(language, sheet_name, partners_sheet)
     return contents
+
+
+def _sheet_read(workbook, parting: _Parting, new_reader: Callable[[], "_SheetReader"]):
+    """A new reader, and what it read of its sheet: from the sheet's parts when it was parsed in
+    parts and they can be read as the sheet, else (with a reader started afresh) from the sheet
+    parsed whole."""
+    reader = new_reader()
+    try:
+        joined = parting.sheet(reader.sheet)
+        if joined is not None:
+            return reader, reader.read(joined)
+    except _PartsDisagree:
+        reader = new_reader()
+    return reader, reader.read(workbook.get_sheet_by_name(reader.sheet))
 
 
 def _empty(language: str, data_sheet: str, partners_sheet: str) -> WorkbookRefused:
@@ -2041,9 +2290,10 @@ class _ConsignmentReader(_SheetReader):
         letters = {column.key: letter for _position, column, letter in placed}
         if any(error.row == 1 and error.code == "missing_column" for error in self.errors):
             return SheetContents(self.sheet, letters, [], self.errors, 0)
-        self._merged_cells(sheet)
         headed = {position for position, value in enumerate(header) if _header_text(value)}
         groups, count = self._groups(rows, placed, headed, first_column)
+        # After the rows: a sheet parsed in parts has its merged cells with its last part.
+        self._merged_cells(sheet)
         consignments = [group.consignment() for group in groups.values()]
         return SheetContents(self.sheet, letters, consignments, self.errors, count)
 

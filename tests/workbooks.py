@@ -3,6 +3,7 @@ the hostile and broken files an upload must refuse."""
 
 import io
 import random
+import re
 import zipfile
 
 from openpyxl import load_workbook
@@ -181,6 +182,25 @@ def with_rows_added(workbook: bytes, rows: bytes) -> bytes:
             "xl/worksheets/sheet1.xml": sheet.replace(b"</sheetData>", rows + b"</sheetData>")
         },
     )
+
+
+def with_last_row_first(workbook: bytes) -> bytes:
+    """The data sheet's last row written right after its header row: the cells' references
+    still place it last."""
+    sheet = zipfile.ZipFile(io.BytesIO(workbook)).read("xl/worksheets/sheet1.xml")
+    rows = re.findall(rb"<row .*?</row>", sheet, re.DOTALL)
+    header, last = rows[0], rows[-1]
+    reordered = sheet.replace(last, b"").replace(header, header + last)
+    return rezipped(workbook, replace={"xl/worksheets/sheet1.xml": reordered})
+
+
+def with_last_row_commented_out(workbook: bytes) -> bytes:
+    """The data sheet's last row inside an XML comment, which Excel and LibreOffice never
+    write: a reader skips it."""
+    sheet = zipfile.ZipFile(io.BytesIO(workbook)).read("xl/worksheets/sheet1.xml")
+    last = re.findall(rb"<row .*?</row>", sheet, re.DOTALL)[-1]
+    commented = sheet.replace(last, b"<!-- " + last + b" -->")
+    return rezipped(workbook, replace={"xl/worksheets/sheet1.xml": commented})
 
 
 def far_away_cell(workbook: bytes) -> bytes:

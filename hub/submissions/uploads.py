@@ -24,7 +24,6 @@ from connectors.excel_template import (
     WorkbookRefused,
     annotated_build,
     template_build,
-    workbook_inspect,
     workbook_read,
 )
 from hub.agreements.models import Agreement
@@ -157,13 +156,12 @@ def _contents(
     cannot be read as this agreement's template."""
     language = get_language() or "en"
     columns = template_columns(agreement.scope)
-    workbook_inspect(data, upload_limits(columns), language=language)
     contents = workbook_read(
         data,
         columns,
         template_identity(agreement),
+        limits=upload_limits(columns),
         language=language,
-        max_rows=settings.UPLOAD_MAX_ROWS,
         partner_columns=PARTNER_COLUMNS,
     )
     partners = partner_sheet_check(

@@ -1,5 +1,6 @@
 """The Excel template as a trader sees it, and reading it back: every problem named by its cell."""
 
+import contextlib
 import io
 import json
 import os
@@ -13,6 +14,7 @@ from types import SimpleNamespace
 import pytest
 from openpyxl import load_workbook
 
+from connectors import excel_template
 from connectors.excel_template import (
     Limits,
     WorkbookRefused,
@@ -48,6 +50,8 @@ from tests.workbooks import (
     renamed_csv,
     unreferenced_cells,
     with_identity,
+    with_last_row_commented_out,
+    with_last_row_first,
     with_macros,
     with_rows_added,
     zip_bomb,
@@ -64,21 +68,47 @@ def workbook(data: bytes):
 
 
 def read(data: bytes, agreement=MINIMUM, language="en"):
-    """Inspect and read `data` as the upload does, with the catalogue's checks of each document."""
-    workbook_inspect(data, LIMITS, language=language)
-    contents = workbook_read(
-        data,
-        template_columns(agreement.scope),
-        template_identity(agreement),
-        language=language,
-        max_rows=LIMITS.max_rows,
-        partner_columns=PARTNER_COLUMNS,
-    )
+    """Inspect and read `data` as the upload does, with the catalogue's checks of each document.
+
+    A large sheet is parsed in parts while it is inspected: every file read here is also read
+    with each of its sheets parsed in parts of a row or two, and both readings must agree."""
+    whole = _outcome(data, agreement, language)
+    with in_parts_of_a_few_rows():
+        in_parts = _outcome(data, agreement, language)
+    if isinstance(whole, WorkbookRefused):
+        assert (in_parts.code, in_parts.message) == (whole.code, whole.message)
+        raise whole
+    assert in_parts == whole
+    return whole
+
+
+def _outcome(data: bytes, agreement, language: str):
+    try:
+        contents = workbook_read(
+            data,
+            template_columns(agreement.scope),
+            template_identity(agreement),
+            limits=LIMITS,
+            language=language,
+            partner_columns=PARTNER_COLUMNS,
+        )
+    except WorkbookRefused as refused:
+        return refused
     for consignment in contents.consignments:
         contents.add_document_errors(
             consignment, consignment_validate(consignment.document, scope=agreement.scope)[1]
         )
     return contents
+
+
+@contextlib.contextmanager
+def in_parts_of_a_few_rows():
+    """Every worksheet parsed in parts, each of the rows of about a kilobyte of the sheet."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(excel_template, "PARTED_FROM_BYTES", 0)
+        patch.setattr(excel_template, "CHUNK_BYTES", 1024)
+        patch.setattr(excel_template, "PART_BYTES", 1)
+        yield
 
 
 def refusal(data: bytes, agreement=MINIMUM) -> WorkbookRefused:
@@ -596,6 +626,20 @@ def test_partner_rows_are_read_one_per_row_and_a_blank_required_cell_is_an_error
     assert error.message == "Country is required on every row. Fill it in, or delete the row."
 
 
+def test_merged_cells_on_the_partners_sheet_are_an_error_too():
+    partners = [{"legal_name": "Nordsee Spedition GmbH", "country": "DE", "roles": "forwarder"}]
+    partners *= 3
+
+    def merged(sheet):
+        sheet.parent["Partners"].merge_cells("B2:B4")
+
+    contents = read(filled_template(MINIMUM, [], partners=partners, edit=merged))
+
+    [error] = [error for error in contents.errors if error.code == "merged_cells"]
+    assert (error.sheet, error.cell) == ("Partners", "B2")
+    assert error.message.startswith("Cells B2:B4 are merged.")
+
+
 def test_a_chinese_partners_sheet_is_read_by_its_chinese_headers():
     partner = {"legal_name": "宁波均胜电子股份有限公司", "country": "CN", "roles": "manufacturer"}
 
@@ -645,6 +689,61 @@ def test_files_saved_by_libreoffice_and_by_excel_style_openpyxl_are_read_alike(v
     assert contents.errors == []
     expected = json.loads(fixture.with_suffix(".expected.json").read_text())
     assert [c.document for c in contents.consignments] == expected
+
+
+def test_a_large_sheet_is_parsed_in_parts_while_it_is_inspected_and_read_as_one(monkeypatch):
+    rows = consignment_rows("PO-1", lines=40) + consignment_rows("PO-2", lines=40)
+    rows[55]["lines.unit"] = "BOXES"
+    letter = column_letter(MINIMUM, "invoice_number")
+
+    def merged(sheet):
+        sheet.merge_cells(f"{letter}70:{letter}72")
+
+    data = filled_template(MINIMUM, rows, edit=merged)
+    parsed = []
+    parse = excel_template._Parting.parse
+
+    def parse_noted(parting, path, name, pieces):
+        parsed.append(name)
+        return parse(parting, path, name, pieces)
+
+    monkeypatch.setattr(excel_template._Parting, "parse", parse_noted)
+
+    contents = read(data)
+
+    assert parsed.count("Consignments") > 40
+    assert [len(c.document["lines"]) for c in contents.consignments] == [40, 40]
+    by_cell = errors_by_cell(contents)
+    assert by_cell[f"{column_letter(MINIMUM, 'lines.unit')}57"].startswith("'BOXES' is not")
+    assert by_cell[f"{letter}70"].startswith(f"Cells {letter}70:{letter}72 are merged.")
+
+
+def test_a_sheet_whose_rows_are_written_out_of_order_is_read_in_the_order_of_its_rows():
+    data = with_last_row_first(filled_template(MINIMUM, consignment_rows("PO-1", lines=5)))
+
+    contents = read(data)
+
+    assert contents.errors == []
+    assert contents.consignments[0].rows == [2, 3, 4, 5, 6]
+    assert contents.consignments[0].document == consignment_document("PO-1", lines=5)
+
+
+def test_a_row_inside_an_xml_comment_is_not_read():
+    data = with_last_row_commented_out(filled_template(MINIMUM, consignment_rows("PO-1", lines=4)))
+
+    contents = read(data)
+
+    assert contents.errors == []
+    assert contents.consignments[0].document == consignment_document("PO-1", lines=3)
+
+
+def test_a_file_refused_while_its_sheet_is_parsed_in_parts_leaves_no_parsing_behind():
+    data = far_away_row(filled_template(MINIMUM, consignment_rows("PO-1", lines=30)))
+
+    with in_parts_of_a_few_rows():
+        assert refusal(data).code == "too_many_rows"
+
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("xlsx-")]
 
 
 # --- Hostile and broken files ----------------------------------------------------------------
