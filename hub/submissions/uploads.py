@@ -31,6 +31,7 @@ from hub.catalogue.excel import excel_columns
 from hub.catalogue.fields import CATALOGUE_VERSION, FieldType, field
 from hub.catalogue.schemas import scope_digest, scope_normalize
 from hub.core.audit import audit_record
+from hub.core.memory import cycle_collection_paused
 from hub.partners.services import partner_register_or_update
 from hub.partners.sheet import PARTNER_COLUMNS, SheetPartner, partner_sheet_check
 from hub.submissions.models import Channel, Upload
@@ -176,6 +177,9 @@ def _add_catalogue_errors(contents: SheetContents, agreement: Agreement) -> None
         contents.add_document_errors(consignment, errors)
 
 
+# Reading a large file and storing its rows makes millions of objects that live until the end,
+# which the cycle collector would otherwise scan again and again as they are made.
+@cycle_collection_paused()
 def upload_receive(*, enterprise, file_name: str, data: bytes, actor) -> Upload:
     """Check an uploaded workbook and, when every cell is right, register or update all its
     partners and store all its consignments; otherwise store nothing. Call it once the uploader
