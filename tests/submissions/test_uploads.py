@@ -1,6 +1,7 @@
 """Uploading the Excel template, by the API and on the web page: all of a file is stored through
 the ingest service, or nothing is."""
 
+import gc
 import io
 import json
 from pathlib import Path
@@ -108,6 +109,18 @@ def test_an_upload_with_errors_stores_nothing_and_lists_each_error_by_sheet_row_
         f"/api/v1/uploads/{body['upload']['id']}/annotated.xlsx"
     )
     assert nothing_stored()
+
+
+@pytest.mark.parametrize("valid", [True, False], ids=["accepted", "refused"])
+def test_the_cycle_collector_runs_again_once_an_upload_is_done(erp, agreement, valid):
+    rows = consignment_rows("PO-1", lines=2)
+    if not valid:
+        rows[1]["lines.unit"] = "BOXES"
+
+    response = upload(erp, filled_template(agreement, rows))
+
+    assert response.status_code == (201 if valid else 400)
+    assert gc.isenabled()
 
 
 def test_the_annotated_workbook_marks_the_bad_cells_for_download(erp, agreement):
