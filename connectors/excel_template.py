@@ -16,9 +16,10 @@ so this module knows nothing of Django or the catalogue.
   formats, macros, encryption, zip or XML entity bombs, formulas without a calculated value, and
   more rows than allowed. Every member is decompressed here under a hard bound and checked against
   its declared size and CRC, so the reader that follows cannot be led to expand more.
-- `workbook_read` reads the data sheet with python-calamine and turns its rows into canonical
-  consignments, and the partners sheet into one record per row, with an error for each cell it
-  cannot take, saying where and what to do.
+- `workbook_read` runs that inspection, reads the data sheet with python-calamine and turns its
+  rows into canonical consignments, and the partners sheet into one record per row, with an
+  error for each cell it cannot take, saying where and what to do. A large sheet is parsed in
+  parts, in two worker threads, as the inspection clears its rows (docs/decisions/0018).
 - `annotated_build` gives the uploaded rows back in a fresh template with the bad cells highlighted
   and commented, and a sheet listing every error.
 
