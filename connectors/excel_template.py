@@ -1287,7 +1287,7 @@ def _scan_member(
     limits: Limits,
     language: str,
     problems: _FormulaProblems,
-    parting: "_Parting | None" = None,
+    parting: "_Parting | None",
 ) -> None:
     """Check one part's content: in XML, no DTD and UTF-8; in a worksheet, the rows and the
     formulas. With `parting`, a large worksheet is handed to it in runs of checked rows, and
